@@ -1,0 +1,1 @@
+"""picofax host tools: the laptop side of the fax appliance."""
