@@ -1,0 +1,1 @@
+"""faxbox: the fax appliance firmware (MicroPython application package)."""
