@@ -1,0 +1,439 @@
+# T.30 sending terminal (calling, non-ECM): phases A to E.
+#
+# Standard: ITU-T T.30 (09/2005); section and table numbers below are from it.
+# Numbers not found in the standard's text here come from fax-protocol.md, which
+# collects what SpanDSP, HylaFAX and efax do; each such choice says so.
+#
+# The engine is fed events from the modem set (frames, carrier, tones) and polled
+# once per audio block; it drives the modem through the `faxmodem.Modem` API and
+# reads time only from the clock the board gives it, so on the sim board a call
+# runs in sample time and always the same way. It never touches samples.
+from micropython import const
+
+from . import t30frames as fr
+
+# Timers, ms (T.30 §5.4.3.1 and Annex; values as fax-protocol.md §2.3).
+_T1_MS = const(35000)  # phase A: no DIS from a fax machine within T1 -> give up
+_T4_MS = const(3000)  # response timeout; repeat the command
+_TURNAROUND_MS = const(75)  # silence between different modulations, 75 +/- 20 ms
+_PREAMBLE_MS = const(1000)  # V.21 flags before the first frame, 1 s +/- 15 %
+_TCF_MS = const(1500)  # TCF: zeros for 1.5 s +/- 10 % (T.30 §5.3.6.2.3)
+_MAX_COMMAND_TRIES = const(3)  # a command is sent at most 3 times (T.30 §5.4.3.1)
+_MAX_PAGE_RETRIES = const(3)  # a page after RTN: resent at most 3 times (efax: 2)
+
+# CNG cadence: 1100 Hz for 0.5 s, then 3 s silence (T.30 §4.2.2). Queued piece by
+# piece so that a DIS is answered within 500 ms of arriving rather than after a
+# whole cycle.
+_CNG_ON_MS = const(500)
+_CNG_OFF_MS = const(3000)
+_CNG_STEP_MS = const(100)
+
+# Data pushed to the modem per poll at most, octets.
+_CODED_ROW_OCTETS = const(1200)  # worst-case MH row (alternating pels) plus fill
+
+# States, named after the phases of T.30 Figure 5-2.
+S_PHASE_A = const(0)  # calling: CNG out, waiting for DIS
+S_PHASE_B_TX = const(1)  # sending TSI, DCS and then TCF
+S_PHASE_B_WAIT = const(2)  # waiting for CFR / FTT
+S_PHASE_C = const(3)  # sending page data
+S_PHASE_D_TX = const(4)  # sending MPS / EOP
+S_PHASE_D_WAIT = const(5)  # waiting for MCF / RTN / RTP
+S_PHASE_E = const(6)  # sending DCN
+S_DONE = const(7)
+
+_STATE_NAMES = ("phase A", "phase B (DCS/TCF)", "phase B (wait CFR)", "phase C",
+                "phase D (post-page)", "phase D (wait MCF)", "phase E", "done")
+
+
+class Outcome:
+    """The result of a call, in the API's terms (status, error code and message)."""
+
+    def __init__(self, status, error_code=None, error_message=None, num_pages=0,
+                 remote_station_id=None, duration_s=0, bit_rate=0, modem=None):
+        self.status = status
+        self.error_code = error_code
+        self.error_message = error_message
+        self.num_pages = num_pages
+        self.remote_station_id = remote_station_id
+        self.duration_s = duration_s
+        self.bit_rate = bit_rate
+        self.modem = modem
+
+
+# Call failures: (error code, message). The Twilio Fax API has 34004 for errors during
+# transmission and 34108 for an incompatible far end (twilio-fax-api.md §3).
+ERR_NO_FAX_ANSWER = (34004, "No fax machine answered: no fax signal (DIS) within 35 s")
+ERR_CANNOT_RECEIVE = (34108, "The far machine cannot receive faxes")
+ERR_INCOMPATIBLE = (34108, "The far machine has no modem in common with the box")
+ERR_TRAINING = (34004, "Training failed at every rate the far machine accepts")
+ERR_NO_RESPONSE_DCS = (34004, "No response to DCS/TCF after 3 tries")
+ERR_NO_RESPONSE_PAGE = (34004, "No response after a page after 3 tries")
+ERR_PAGE_REJECTED = (34004, "The far machine rejected a page 3 times (RTN): poor line")
+ERR_REMOTE_HANGUP = (34004, "The far machine hung up (DCN) during the call")
+ERR_UNEXPECTED = (34004, "Unexpected response from the far machine")
+ERR_CANCELED = (None, "Canceled")
+
+
+class Sender:
+    """Sends `pages` (an object with `count` and `open(i)` returning a page reader with
+    `height`, `y_res` and `rows()`) as the calling terminal.
+
+    modem: a faxmodem.Modem (or a frame-level stand-in with the same methods);
+    fm: the module that defines its constants (faxmodem);
+    encoder_factory(width, min_row_bits) -> object with encode(row, out)/finish(out),
+    normally faxt4.Encoder in MH mode; clock: object with ms(); log: callable(str).
+    """
+
+    def __init__(self, modem, fm, pages, clock, log, encoder_factory, ident="",
+                 our_modems=(fr.MODEM_V27TER, fr.MODEM_V29), fine=True):
+        self.m = modem
+        self.fm = fm
+        self.pages = pages
+        self.clock = clock
+        self._log = log
+        self._enc_factory = encoder_factory
+        self.ident = ident
+        self.our_modems = our_modems
+        self.want_fine = fine
+        self.state = S_PHASE_A
+        self.outcome = None
+        self.remote_id = None
+        self.caps = None
+        self._ladder = ()
+        self._step = 0
+        self._tries = 0
+        self._page = 0
+        self._page_retries = 0
+        self._pages_sent = 0
+        self._fine = False
+        self._min_scan_ms = 20
+        self._t0 = clock.ms()
+        self._deadline = self._t0 + _T1_MS
+        self._cng_phase_ms = 0
+        self._pending = None  # memoryview of data not yet accepted by the modem
+        self._rows = None  # row iterator of the page being sent
+        self._enc = None
+        self._tcf_left = 0
+        self._out = bytearray(_CODED_ROW_OCTETS)
+        self._zeros = bytes(256)
+        self._post_fcf = 0
+
+    # --- plumbing -----------------------------------------------------------
+    def _t(self):
+        return self.clock.ms() - self._t0
+
+    def log(self, text):
+        t = self._t()
+        self._log("%4d.%03d t30: %s" % (t // 1000, t % 1000, text))
+
+    def _set_state(self, state):
+        if state != self.state:
+            self.log("%s -> %s" % (_STATE_NAMES[self.state], _STATE_NAMES[state]))
+        self.state = state
+
+    def _rate(self):
+        return self._ladder[self._step]
+
+    def _modem_id(self, modem):
+        return self.fm.V29 if modem == fr.MODEM_V29 else (
+            self.fm.V17 if modem == fr.MODEM_V17 else self.fm.V27TER)
+
+    def _send_frames(self, frames):
+        """75 ms, flags, then the frames; the last one is final."""
+        m = self.m
+        m.rx_mode(self.fm.RX_OFF)
+        m.tx_silence(_TURNAROUND_MS)
+        m.tx_v21(_PREAMBLE_MS)
+        n = len(frames)
+        for i in range(n):
+            m.tx_frame(frames[i], i == n - 1)
+            self.log("-> " + fr.describe(frames[i]))
+
+    def _listen(self):
+        """Turn the line round: V.21 receiver on, T4 running."""
+        self.m.rx_mode(self.fm.RX_V21)
+        self._deadline = self.clock.ms() + _T4_MS
+
+    def _finish(self, status, err=None):
+        code, msg = err if err else (None, None)
+        dur = (self._t() + 500) // 1000
+        rate = modem = None
+        if self._ladder:
+            rate, modem, _ = self._ladder[min(self._step, len(self._ladder) - 1)]
+        self.outcome = Outcome(status, code, msg, self._pages_sent, self.remote_id, dur,
+                               rate or 0, modem)
+        if err:
+            self.log("call failed: %s" % msg)
+        else:
+            self.log("call complete: %d page(s) %s" % (self._pages_sent, status))
+        self._set_state(S_DONE)
+
+    def _fail(self, err):
+        # Send DCN so the far machine does not wait for its own timeouts (T.30 §5.4.3).
+        if self.state != S_PHASE_A:
+            self.m.tx_flush()
+            self._send_frames((fr.make_frame(fr.FCF_DCN, x_bit=True),))
+        self._finish("failed", err)
+
+    @property
+    def done(self):
+        return self.state == S_DONE and self.m.tx_idle()
+
+    def cancel(self):
+        if self.state != S_DONE:
+            self._fail(ERR_CANCELED)
+            self.outcome.status = "canceled"
+
+    # --- the engine -----------------------------------------------------------
+    def start(self):
+        self.log("calling: CNG, waiting for DIS")
+        self.m.rx_mode(self.fm.RX_V21)
+
+    def on_event(self, ev):
+        kind = ev[0]
+        fm = self.fm
+        if kind == fm.EV_FRAME:
+            data, ok = ev[1], ev[2]
+            if not ok:
+                self.log("<- frame with bad FCS (%d octets) ignored" % len(data))
+                return
+            self.log("<- " + fr.describe(data))
+            self._on_frame(data)
+        elif kind == fm.EV_TONE:
+            if self.state == S_PHASE_A:
+                self.log("<- answer tone %s" % _tone_name(fm, ev[1]))
+
+    def _on_frame(self, f):
+        name = fr.name_of(f)
+        st = self.state
+        if name == "CSI":
+            self.remote_id = fr.decode_ident(f[3:])
+            return
+        if name == "NSF":
+            return
+        if name == "DCN" and st != S_DONE:
+            if st == S_PHASE_E:
+                return
+            self._finish("failed", ERR_REMOTE_HANGUP)
+            return
+        if st == S_PHASE_A or (st == S_PHASE_B_WAIT and name == "DIS"):
+            if name == "DIS" and fr.is_final(f):
+                self._on_dis(f)
+            return
+        if st == S_PHASE_B_WAIT:
+            if name == "CFR":
+                self.log("training accepted at %d bit/s %s" % self._rate()[:2])
+                self._start_page()
+            elif name == "FTT":
+                if self._step + 1 >= len(self._ladder):
+                    self._fail(ERR_TRAINING)
+                else:
+                    self._step += 1
+                    self._tries = 0
+                    self.log("training failed: falling back to %d bit/s %s" % self._rate()[:2])
+                    self._send_dcs()
+            return
+        if st == S_PHASE_D_WAIT:
+            if name == "MCF":
+                self._page_done()
+            elif name == "RTP":
+                # Page good enough; retrain before the next one (T.30 §5.3.6.1.8).
+                self._page_done(retrain=True)
+            elif name == "RTN":
+                self._page_retries += 1
+                if self._page_retries > _MAX_PAGE_RETRIES:
+                    self._fail(ERR_PAGE_REJECTED)
+                    return
+                # Retrain and resend the page, one rate lower when there is one
+                # (SpanDSP steps down; the standard leaves the rate to the sender).
+                if self._step + 1 < len(self._ladder):
+                    self._step += 1
+                self.log("page %d rejected (RTN): retraining at %d bit/s %s" % (
+                    (self._page + 1,) + self._rate()[:2]))
+                self._send_dcs()
+            elif name in ("PIP", "PIN"):
+                # Procedure interrupts need an operator; a box has none (T.30 §5.3.6.1.9).
+                self._fail(ERR_UNEXPECTED)
+            return
+
+    def _on_dis(self, f):
+        caps = fr.Capabilities(f[3:])
+        self.caps = caps
+        if not caps.can_receive:
+            self._fail(ERR_CANNOT_RECEIVE)
+            return
+        first = self._ladder == ()
+        self._ladder = caps.rates(self.our_modems)
+        if not self._ladder:
+            self._fail(ERR_INCOMPATIBLE)
+            return
+        if first:
+            self._step = 0
+            self._tries = 0
+            self._fine = self.want_fine and caps.fine
+            self._min_scan_ms = caps.min_scan_ms(self._fine)
+        self._send_dcs()
+
+    def _send_dcs(self):
+        self._tries += 1
+        if self._tries > _MAX_COMMAND_TRIES:
+            self._fail(ERR_NO_RESPONSE_DCS)
+            return
+        rate, modem, code = self._rate()
+        frames = []
+        if self.ident:
+            frames.append(fr.make_frame(fr.FCF_TSI, fr.encode_ident(self.ident),
+                                        final=False, x_bit=True))
+        frames.append(fr.make_frame(fr.FCF_DCS, fr.make_dcs(code, self._fine, self._min_scan_ms),
+                                    x_bit=True))
+        self._send_frames(frames)
+        # TCF: 1.5 s of zeros on the chosen modem with long training (T.30 §5.3.6.2.3).
+        self.m.tx_silence(_TURNAROUND_MS)
+        self.m.tx_fast(self._modem_id(modem), rate, True)
+        self._tcf_left = rate * _TCF_MS // 8000
+        self.log("-> TCF %d bit/s %s, %d octets of zeros" % (rate, modem, self._tcf_left))
+        self._set_state(S_PHASE_B_TX)
+
+    def _start_page(self):
+        rate, modem, _ = self._rate()
+        self._tries = 0
+        page = self.pages.open(self._page)
+        self._page_reader = page
+        # A fine page sent at standard resolution keeps every other row.
+        self._row_skip = 2 if (page.y_res != "standard" and not self._fine) else 1
+        min_bits = rate * self._min_scan_ms // 1000
+        self._enc = self._enc_factory(page.width, min_bits)
+        self._rows = page.rows()
+        self._row_index = 0
+        self._rows_sent = 0
+        self._data_ended = False
+        self.m.rx_mode(self.fm.RX_OFF)
+        self.m.tx_silence(_TURNAROUND_MS)
+        self.m.tx_fast(self._modem_id(modem), rate, False)
+        self.log("page %d of %d: %d rows, %s, MH, %d bit/s %s, min scan %d ms" % (
+            self._page + 1, self.pages.count, page.height // self._row_skip,
+            "fine" if self._fine else "standard", rate, modem, self._min_scan_ms))
+        self._set_state(S_PHASE_C)
+
+    def _page_done(self, retrain=False):
+        self._pages_sent += 1
+        self._page_retries = 0
+        self._page += 1
+        if self._page >= self.pages.count:
+            self._send_frames((fr.make_frame(fr.FCF_DCN, x_bit=True),))
+            self._set_state(S_PHASE_E)
+            return
+        if retrain:
+            self._tries = 0
+            self._send_dcs()
+        else:
+            self._start_page()
+
+    def _post_page(self):
+        last = self._page + 1 >= self.pages.count
+        self._post_fcf = fr.FCF_EOP if last else fr.FCF_MPS
+        self._tries += 1
+        if self._tries > _MAX_COMMAND_TRIES:
+            self._fail(ERR_NO_RESPONSE_PAGE)
+            return
+        self._send_frames((fr.make_frame(self._post_fcf, x_bit=True),))
+        self._set_state(S_PHASE_D_TX)
+
+    # --- per-block work --------------------------------------------------------
+    def poll(self):
+        """Timers and data feeding; call once per audio block."""
+        st = self.state
+        if st == S_DONE:
+            return
+        now = self.clock.ms()
+        m = self.m
+        if st == S_PHASE_A:
+            if now >= self._deadline:
+                self._finish("failed", ERR_NO_FAX_ANSWER)
+            elif m.tx_idle():
+                self._cng_step()
+        elif st == S_PHASE_B_TX:
+            if self._tcf_left > 0:
+                self._tcf_left -= self._push(self._zeros, self._tcf_left)
+                if self._tcf_left == 0:
+                    m.tx_data_end()
+            elif m.tx_idle():
+                self._listen()
+                self._set_state(S_PHASE_B_WAIT)
+        elif st == S_PHASE_B_WAIT or st == S_PHASE_D_WAIT:
+            if now >= self._deadline:
+                # No response within T4: repeat the command (T.30 §5.4.3.1).
+                self.log("no response within T4")
+                if st == S_PHASE_B_WAIT:
+                    self._send_dcs()
+                else:
+                    self._post_page()
+        elif st == S_PHASE_C:
+            self._feed_page()
+        elif st == S_PHASE_D_TX or st == S_PHASE_E:
+            if m.tx_idle():
+                if st == S_PHASE_E:
+                    self._finish("delivered")
+                else:
+                    self._listen()
+                    self._set_state(S_PHASE_D_WAIT)
+
+    def _cng_step(self):
+        phase = self._cng_phase_ms
+        if phase == 0:
+            self.m.tx_tone(self.fm.CNG, _CNG_ON_MS)
+            self._cng_phase_ms = _CNG_ON_MS
+        else:
+            self.m.tx_silence(_CNG_STEP_MS)
+            self._cng_phase_ms = (phase + _CNG_STEP_MS) % (_CNG_ON_MS + _CNG_OFF_MS)
+
+    def _push(self, data, limit):
+        """Push up to `limit` octets of `data` (repeated if shorter) without blocking;
+        returns how many the modem took."""
+        n = min(len(data), limit)
+        return self.m.tx_data(memoryview(data)[:n])
+
+    def _feed_page(self):
+        m = self.m
+        while True:
+            pend = self._pending
+            if pend is not None:
+                took = m.tx_data(pend)
+                if took < len(pend):
+                    self._pending = pend[took:]
+                    return
+                self._pending = None
+            if self._enc is None:
+                # The RTC is with the modem: end the data, then wait for the
+                # carrier to drop before the post-page command.
+                if not self._data_ended:
+                    m.tx_data_end()
+                    self._data_ended = True
+                elif m.tx_idle():
+                    self.log("page %d sent: %d rows" % (self._page + 1, self._rows_sent))
+                    self._post_page()
+                return
+            # self._out is reused: a row is coded only once the last one was taken.
+            self._pending = memoryview(self._out)[:self._next_coded()]
+
+    def _next_coded(self):
+        """Code the next row, or the RTC after the last row, into self._out and
+        return the octet count."""
+        enc = self._enc
+        skip = self._row_skip
+        for row in self._rows:
+            i = self._row_index
+            self._row_index = i + 1
+            if i % skip:
+                continue
+            self._rows_sent += 1
+            return enc.encode(row, self._out)
+        self._enc = None
+        return enc.finish(self._out)
+
+
+def _tone_name(fm, kind):
+    for name in ("CED", "ANSAM", "CNG"):
+        if getattr(fm, name, None) == kind:
+            return name
+    return str(kind)
