@@ -1,0 +1,165 @@
+"""picofax: the laptop side of the fax box.
+
+One command, one function per subcommand, a table from names to handlers. Results
+go to stdout, diagnostics to stderr; any domain error ends as `picofax: message` on
+stderr with a non-zero exit.
+"""
+import argparse
+import json
+import os
+import sys
+
+
+class CliError(Exception):
+    """A failure to report to the user in one line."""
+
+
+def _api_args(p):
+    p.add_argument("--box", default=os.environ.get("PICOFAX_BOX", "http://127.0.0.1:8080"),
+                   help="base URL of the box's API (env PICOFAX_BOX)")
+    p.add_argument("--account-sid", default=os.environ.get("PICOFAX_ACCOUNT_SID"),
+                   help="the box's account sid (env PICOFAX_ACCOUNT_SID)")
+    p.add_argument("--auth-token", default=os.environ.get("PICOFAX_AUTH_TOKEN"),
+                   help="the box's auth token (env PICOFAX_AUTH_TOKEN)")
+
+
+def _auth(args):
+    if not args.account_sid or not args.auth_token:
+        raise CliError("the box's account sid and auth token are needed "
+                       "(--account-sid/--auth-token or PICOFAX_ACCOUNT_SID/PICOFAX_AUTH_TOKEN)")
+    return (args.account_sid, args.auth_token)
+
+
+def cmd_sim(args):
+    from picofax import simbox
+    return simbox.main(args)
+
+
+def cmd_demo(args):
+    from picofax import demo
+    return demo.main(args)
+
+
+def cmd_render(args):
+    from picofax import render
+    pages = None
+    if args.pages:
+        first, _, last = args.pages.partition("-")
+        pages = range(int(first) - 1, int(last or first))
+    n = render.render_pdf(args.pdf, args.out, quality=args.quality, pages=pages)
+    print("%s: %d page(s)" % (args.out, n))
+    return 0
+
+
+def cmd_send(args):
+    import requests
+    data = {"To": args.to, "MediaUrl": args.media_url, "Quality": args.quality}
+    if args.from_:
+        data["From"] = args.from_
+    if args.status_callback:
+        data["StatusCallback"] = args.status_callback
+    r = requests.post(args.box.rstrip("/") + "/v1/Faxes", data=data, auth=_auth(args),
+                      timeout=30)
+    if r.status_code != 201:
+        raise CliError("the box refused the fax: HTTP %d %s" % (r.status_code, r.text[:300]))
+    fax = r.json()
+    print(fax["sid"])
+    if args.wait:
+        return _wait(args, fax["sid"])
+    return 0
+
+
+def _wait(args, sid):
+    import time
+
+    import requests
+    last = None
+    while True:
+        r = requests.get(args.box.rstrip("/") + "/v1/Faxes/" + sid, auth=_auth(args), timeout=30)
+        if r.status_code != 200:
+            raise CliError("cannot read %s: HTTP %d" % (sid, r.status_code))
+        fax = r.json()
+        if fax["status"] != last:
+            last = fax["status"]
+            print("%s %s" % (sid, last), file=sys.stderr)
+        if last in ("delivered", "failed", "busy", "no-answer", "canceled"):
+            print(json.dumps(fax, indent=2))
+            return 0 if last == "delivered" else 1
+        time.sleep(1)
+
+
+def cmd_status(args):
+    import requests
+    url = args.box.rstrip("/") + "/v1/Faxes" + ("/" + args.sid if args.sid else "")
+    r = requests.get(url, auth=_auth(args), timeout=30)
+    if r.status_code != 200:
+        raise CliError("HTTP %d: %s" % (r.status_code, r.text[:300]))
+    print(json.dumps(r.json(), indent=2))
+    return 0
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="picofax", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("sim", help="run the whole box on this laptop against a simulated line")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8080)
+    s.add_argument("--data", default="build/sim-data", help="the box's data folder")
+    s.add_argument("--far", choices=("spandsp", "silent"), default="spandsp",
+                   help="what answers every number the box dials")
+    s.add_argument("--rx-dir", default="build/sim-received",
+                   help="where the far fax machine stores the pages it receives")
+    s.add_argument("--noise-dbm0", type=float, default=-60.0, help="line noise level")
+    s.add_argument("--gain-db", type=float, default=0.0, help="line gain (negative = loss)")
+    s.add_argument("--account-sid", default=os.environ.get("PICOFAX_ACCOUNT_SID"))
+    s.add_argument("--auth-token", default=os.environ.get("PICOFAX_AUTH_TOKEN"))
+    s.add_argument("--station-id", default="+1 555 0100", help="our TSI")
+    s.add_argument("--wav", help="record every call to this WAV (one channel per direction)")
+    s.set_defaults(func=cmd_sim)
+
+    d = sub.add_parser("demo", help="send a real document end to end on the simulated board")
+    d.add_argument("--document", default="D02_usrguide.pdf",
+                   help="a document name known to picofax.corpus, or a PDF/TIFF path")
+    d.add_argument("--pages", default="1-3", help="page range of the document to send")
+    d.add_argument("--quality", default="fine", choices=("standard", "fine"))
+    d.add_argument("--out", default="build/demo", help="folder for the demo's files")
+    d.set_defaults(func=cmd_demo)
+
+    r = sub.add_parser("render", help="render a PDF into a multi-page fax TIFF")
+    r.add_argument("pdf")
+    r.add_argument("out")
+    r.add_argument("--quality", default="fine", choices=("standard", "fine", "superfine"))
+    r.add_argument("--pages", help="page range, e.g. 1-3")
+    r.set_defaults(func=cmd_render)
+
+    se = sub.add_parser("send", help="ask the box to send a fax")
+    _api_args(se)
+    se.add_argument("to")
+    se.add_argument("media_url")
+    se.add_argument("--from", dest="from_")
+    se.add_argument("--quality", default="fine", choices=("standard", "fine", "superfine"))
+    se.add_argument("--status-callback")
+    se.add_argument("--wait", action="store_true", help="follow the fax until it ends")
+    se.set_defaults(func=cmd_send)
+
+    st = sub.add_parser("status", help="show one fax, or the list")
+    _api_args(st)
+    st.add_argument("sid", nargs="?")
+    st.set_defaults(func=cmd_status)
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except CliError as e:
+        print("picofax: %s" % e, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

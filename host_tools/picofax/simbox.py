@@ -1,0 +1,82 @@
+"""`picofax sim`: the whole box on this laptop.
+
+The firmware package runs under CPython on the `sim` board, with the C core through
+its CPython binding, serving its HTTP API on loopback. Every number it dials is
+answered by the simulated exchange: SpanDSP's fax terminal (receiving into a TIFF)
+or a silent line. The T.30 trace and the box's log go to stdout, one line each.
+"""
+import asyncio
+import os
+import sys
+import wave
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def add_paths():
+    """Put the firmware, the sim board and the built C core on sys.path, as the
+    firmware image would have them frozen."""
+    for p in (os.path.join(ROOT, "build", "ext"), os.path.join(ROOT, "boards", "sim"),
+              os.path.join(ROOT, "firmware")):
+        if p not in sys.path:
+            sys.path.insert(0, p)
+
+
+class WavRecorder:
+    """Both directions of every call into one stereo WAV (left: box, right: far end)."""
+
+    def __init__(self, path):
+        self.w = wave.open(path, "wb")
+        self.w.setnchannels(2)
+        self.w.setsampwidth(2)
+        self.w.setframerate(8000)
+
+    def __call__(self, sent, heard):
+        frames = np.empty(2 * len(sent), dtype=np.int16)
+        frames[0::2] = sent
+        frames[1::2] = heard
+        self.w.writeframes(frames.tobytes())
+
+    def close(self):
+        self.w.close()
+
+
+def log_line(line):
+    print(line, flush=True)
+
+
+def build(args, log=log_line):
+    add_paths()
+    from board import SimBoard
+    from faxbox import app, config as fxconfig
+    from picofax.exchange import Exchange
+
+    cfg = fxconfig.Config(data_dir=os.path.abspath(args.data))
+    if args.account_sid:
+        cfg.account_sid = args.account_sid
+    if args.auth_token:
+        cfg.auth_token = args.auth_token
+    cfg.station_id = args.station_id
+    os.makedirs(cfg.data_dir, exist_ok=True)
+    exchange = Exchange(args.far, os.path.abspath(args.rx_dir), log=log, far_log=log)
+    board = SimBoard(cfg.data_dir, exchange, noise_dbm0=args.noise_dbm0, gain_db=args.gain_db)
+    if args.wav:
+        board.audio.recorder = WavRecorder(args.wav)
+    return app.make_box(board, cfg, log), board, cfg
+
+
+def main(args):
+    box, board, cfg = build(args)
+    log_line("picofax sim: API on http://%s:%d/v1/Faxes (account %s), far end: %s, "
+             "line noise %.0f dBm0" % (args.host, args.port, cfg.account_sid, args.far,
+                                       args.noise_dbm0))
+    try:
+        asyncio.run(box.serve(args.host, args.port))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if board.audio.recorder is not None:
+            board.audio.recorder.close()
+    return 0
