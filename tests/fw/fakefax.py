@@ -48,7 +48,9 @@ class FakeModem:
         self.ring = 0  # octets buffered for the current fast segment
         self.events = []
         self.rx = RX_OFF
-        self.far = None
+        self.rx_fast = None  # (modem, rate) the fast receiver listens for
+        self.far = None  # a scripted far end, or
+        self.peer = None  # another FakeModem (two engines talking)
         self.incoming = []  # (time_ms, frame) from the far end
 
     # transmit
@@ -66,7 +68,8 @@ class FakeModem:
 
     def tx_fast(self, modem, rate, long_train):
         self.segs.append(["train", _TRAIN_MS[modem], (modem, rate)])
-        self.segs.append(["data", 0, {"rate": rate, "got": 0, "end": False, "bytes": []}])
+        self.segs.append(["data", 0, {"rate": rate, "got": 0, "end": False, "bytes": [],
+                                      "modem": modem, "queue": bytearray()}])
 
     def _data_seg(self):
         for s in reversed(self.segs):
@@ -80,6 +83,7 @@ class FakeModem:
         if n > 0:
             self.ring += n
             d["bytes"].append(bytes(buf[:n]))
+            d["queue"] += bytes(buf[:n])
         return n
 
     def tx_data_end(self):
@@ -99,8 +103,28 @@ class FakeModem:
         return len(samples)
 
     # receive
-    def rx_mode(self, mode, *args):
+    def rx_mode(self, mode, modem=None, rate=None):
         self.rx = mode
+        self.rx_fast = (modem, rate) if mode == RX_FAST else None
+
+    # what the peer hears of our transmission
+    def _hear(self, kind, what):
+        p = self.peer
+        if p is None:
+            return
+        if kind == "frame" and p.rx != RX_OFF:
+            p.events.append((EV_FRAME, what, True))
+        elif kind == "tone":
+            p.events.append((EV_TONE, what))
+        elif kind == "train" and p.rx_fast == what:
+            p.events.append((EV_CARRIER, 1, what[0]))
+            p.events.append((EV_TRAINED, 1))
+            p._locked = what
+        elif kind == "data" and getattr(p, "_locked", None) and p.rx_fast == p._locked:
+            p.events.append((EV_DATA, what))
+        elif kind == "carrier_off" and getattr(p, "_locked", None):
+            p.events.append((EV_CARRIER, 0, p._locked[0]))
+            p._locked = None
 
     def event(self):
         return self.events.pop(0) if self.events else None
@@ -116,9 +140,14 @@ class FakeModem:
                 take = min(self.ring, int(per_ms * ms + 0.5))
                 self.ring -= take
                 d["got"] += take
+                if take:
+                    self._hear("data", bytes(d["queue"][:take]))
+                    d["queue"] = d["queue"][take:]
                 if self.ring == 0 and d["end"]:
                     self.segs.pop(0)
-                    self.far.heard_data(b"".join(d["bytes"]), now)
+                    self._hear("carrier_off", None)
+                    if self.far:
+                        self.far.heard_data(b"".join(d["bytes"]), now)
                 ms = 0
                 break
             step = min(ms, seg[1])
@@ -126,6 +155,10 @@ class FakeModem:
             ms -= step
             if seg[1] <= 0:
                 self.segs.pop(0)
+                if seg[0] in ("frame", "train", "tone"):
+                    self._hear(seg[0], seg[2])
+                if self.far is None:
+                    continue
                 if seg[0] == "frame":
                     self.far.heard_frame(seg[2], now)
                 elif seg[0] == "train":
@@ -266,3 +299,44 @@ def run(sender, modem, far, clock, limit_ms=600000, block_ms=20):
             sender.on_event(ev)
         sender.poll()
     return sender.outcome
+
+
+class RecordingSink:
+    """Page sink for the receiver: keeps each page's octets; `bad` scripts the bad-row
+    count reported for each page (rows are counted as 216-octet chunks)."""
+
+    def __init__(self, bad=()):
+        self.pages = []
+        self.bad = list(bad)
+        self._cur = None
+
+    def start_page(self, width, fine, coding):
+        self._cur = bytearray()
+
+    def data(self, octets):
+        self._cur += octets
+
+    def end_page(self):
+        self.pages.append(bytes(self._cur))
+        rows = len(self._cur) // 216
+        return rows, (self.bad.pop(0) if self.bad else 0)
+
+
+def run_pair(sender, receiver, clock, limit_ms=600000, block_ms=20):
+    """Two engines on two FakeModems joined back to back."""
+    a, b = sender.m, receiver.m
+    a.peer, b.peer = b, a
+    sender.start()
+    receiver.start()
+    while not (sender.done and receiver.done) and clock.now < limit_ms:
+        clock.now += block_ms
+        a.advance(block_ms)
+        b.advance(block_ms)
+        for eng in (sender, receiver):
+            while True:
+                ev = eng.m.event()
+                if ev is None:
+                    break
+                eng.on_event(ev)
+            eng.poll()
+    return sender.outcome, receiver.outcome
