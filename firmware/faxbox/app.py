@@ -2,8 +2,6 @@
 # pipeline (document.prepare) and the T.30 call (call.send_fax) on a given board.
 #
 # A board's main.py builds its board object and calls `run(board, config)`.
-import os
-
 from faxbox import api
 from faxbox import call
 
@@ -12,12 +10,10 @@ def _log(line):
     print(line)
 
 
-def page_paths(spool_dir):
+def page_paths(spool_dir, count):
     """The page files document.prepare wrote into a job's spool, in page order."""
     from faxbox import spool
-    names = [n for n in os.listdir(spool_dir) if spool.is_page_file(n)]
-    names.sort()
-    return [spool_dir + "/" + n for n in names]
+    return [spool.page_path(spool_dir, i + 1) for i in range(count)]
 
 
 def make_prepare():
@@ -37,7 +33,7 @@ def make_send(board, config, log=_log, cancel_requested=None):
         return faxt4.Encoder(width, faxt4.MH, 0, min_row_bits)
 
     async def send(job, spool_dir):
-        pages = call.SpoolPages(page_paths(spool_dir), spool.PageReader)
+        pages = call.SpoolPages(page_paths(spool_dir, job["num_pages"]), spool.PageReader)
         sid = job["sid"]
         log("fax %s: calling %s, %d page(s)" % (sid, job["to"], pages.count))
         return await call.send_fax(

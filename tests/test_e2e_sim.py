@@ -1,0 +1,148 @@
+"""End to end on the simulated board: the box in its own process (`picofax sim`),
+SpanDSP answering, a media server and a callback receiver on loopback, and the fax
+sent through the HTTP API as a Twilio client would send it."""
+import os
+import queue
+import secrets
+
+import pytest
+import requests
+
+from picofax import demo
+
+FINAL = ("delivered", "failed", "busy", "no-answer", "canceled")
+
+
+class Rig:
+    def __init__(self, tmp_path, far):
+        self.sid_acct = "AC" + secrets.token_hex(16)
+        self.token = secrets.token_hex(16)
+        self.media_dir = tmp_path / "media"
+        self.rx_dir = tmp_path / "received"
+        self.media_dir.mkdir()
+        self.media_srv, self.media_base = demo.serve_media(str(self.media_dir))
+        self.cb = demo.CallbackReceiver(self.token)
+        self.box = demo.BoxProcess(str(tmp_path / "data"), str(self.rx_dir), self.sid_acct,
+                                   self.token, far=far, noise_dbm0=-60.0,
+                                   log_path=str(tmp_path / "box.log"))
+
+    def send(self, media_name, **extra):
+        data = {"To": "+15550123", "From": "+15550100", "StatusCallback": self.cb.url,
+                "MediaUrl": self.media_base + "/" + media_name, "Quality": "fine"}
+        data.update(extra)
+        r = requests.post(self.box.url + "/v1/Faxes", data=data,
+                          auth=(self.sid_acct, self.token), timeout=30)
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def callbacks_until_final(self, timeout_s=600):
+        got = []
+        while True:
+            params, ok = self.cb.q.get(timeout=timeout_s)
+            got.append((params, ok))
+            if params["FaxStatus"] in FINAL:
+                return got
+
+    def get(self, sid):
+        r = requests.get(self.box.url + "/v1/Faxes/" + sid, auth=(self.sid_acct, self.token),
+                         timeout=30)
+        assert r.status_code == 200
+        return r.json()
+
+    def close(self):
+        self.box.stop()
+        self.cb.close()
+        self.media_srv.shutdown()
+
+
+@pytest.fixture
+def spandsp_rig(tmp_path):
+    rig = Rig(tmp_path, "spandsp")
+    yield rig
+    rig.close()
+
+
+@pytest.fixture
+def silent_rig(tmp_path):
+    rig = Rig(tmp_path, "silent")
+    yield rig
+    rig.close()
+
+
+def _fax_tiff(path, pages=2):
+    """A fine-resolution fax TIFF drawn from a real document's first pages."""
+    from picofax import corpus, render
+    pdf = corpus.fetch("D02_usrguide.pdf")
+    return render.render_pdf(pdf, str(path), quality="fine", pages=range(pages))
+
+
+def test_real_document_arrives_identical(spandsp_rig):
+    rig = spandsp_rig
+    n = _fax_tiff(rig.media_dir / "doc.tif", pages=2)
+
+    created = rig.send("doc.tif")
+    cbs = rig.callbacks_until_final()
+    final = rig.get(created["sid"])
+
+    statuses = [p["FaxStatus"] for p, ok in cbs]
+    assert statuses == ["queued", "processing", "sending", "delivered"]
+    assert all(ok for p, ok in cbs), "every callback carries a valid X-Twilio-Signature"
+    last = cbs[-1][0]
+    assert last["FaxSid"] == created["sid"] and last["AccountSid"] == rig.sid_acct
+    assert last["To"] == "+15550123" and last["From"] == "+15550100"
+    assert last["NumPages"] == str(n)
+    assert last["RemoteStationId"] == "SPANDSP"
+    assert last["OriginalMediaUrl"].endswith("/doc.tif")
+    assert "ErrorCode" not in last or not last["ErrorCode"]
+    assert final["status"] == "delivered" and final["num_pages"] == n
+    received = sorted(p for p in os.listdir(rig.rx_dir) if p.endswith(".tif"))
+    sent_pages = demo.tiff_pages(str(rig.media_dir / "doc.tif"))
+    got_pages = demo.tiff_pages(str(rig.rx_dir / received[-1]))
+    assert len(got_pages) == len(sent_pages) == n
+    for a, b in zip(sent_pages, got_pages):
+        assert a.shape == b.shape
+        assert (a == b).all()
+
+
+def test_no_fax_machine_answers(silent_rig, tmp_path):
+    rig = silent_rig
+    _fax_tiff(rig.media_dir / "doc.tif", pages=1)
+
+    created = rig.send("doc.tif")
+    cbs = rig.callbacks_until_final()
+
+    last = cbs[-1][0]
+    assert last["FaxStatus"] == "failed"
+    assert last["ErrorCode"] and last["ErrorMessage"]
+    assert "No fax machine answered" in last["ErrorMessage"]
+    # The box still serves its API afterwards.
+    assert rig.get(created["sid"])["status"] == "failed"
+    r = requests.get(rig.box.url + "/v1/Faxes", auth=(rig.sid_acct, rig.token), timeout=30)
+    assert r.status_code == 200
+
+
+def test_media_404_fails_the_fax(silent_rig):
+    rig = silent_rig
+
+    created = rig.send("missing.tif")
+    cbs = rig.callbacks_until_final(timeout_s=120)
+
+    last = cbs[-1][0]
+    assert [p["FaxStatus"] for p, ok in cbs] == ["queued", "processing", "failed"]
+    assert last["ErrorCode"] == "11200"
+    assert "404" in last["ErrorMessage"]
+    assert rig.get(created["sid"])["status"] == "failed"
+
+
+def test_media_that_is_not_a_document_fails_the_fax(silent_rig):
+    rig = silent_rig
+    (rig.media_dir / "notes.txt").write_text("this is a letter, not a fax document\n" * 20)
+
+    created = rig.send("notes.txt")
+    cbs = rig.callbacks_until_final(timeout_s=120)
+
+    last = cbs[-1][0]
+    assert last["FaxStatus"] == "failed"
+    assert last["ErrorCode"] == "12300"
+    assert last["ErrorMessage"]
+    assert rig.get(created["sid"])["status"] == "failed"
