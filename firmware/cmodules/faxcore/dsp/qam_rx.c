@@ -1,0 +1,386 @@
+/*
+ * qam_rx.c - receiver front end for the fast modems (see qam_rx.h).
+ */
+#include "qam_rx.h"
+#include "qam_dds.h"
+#include "qam_tables.h"
+#ifdef FX_SCRATCH_DEBUG
+#include <stdio.h>
+#define DBG(...) fprintf(stderr, __VA_ARGS__)
+#else
+#define DBG(...)
+#endif
+
+/* Power meter time constant: 2^5 = 32 samples (4 ms). */
+#define POWER_SHIFT         5
+/* Gardner loop: proportional error is 2^-timing_shift; frequency 2^-(that + 6). */
+#define TIMING_FREQ_EXTRA   8
+/* A clock offset of more than about 1000 ppm is not tracked. */
+#define STEP_LIMIT_SHIFT    10
+
+void qam_rx_init(qam_rx_t *m, const int16_t *rrc, int taps, uint32_t carrier_rate,
+                 int32_t half_symbol_q16, int timing_shift)
+{
+    m->rrc = rrc;
+    m->taps = (taps > QAM_RX_MAX_TAPS) ? QAM_RX_MAX_TAPS : taps;
+    m->carrier_rate = carrier_rate;
+    m->half_symbol_q16 = half_symbol_q16;
+    m->timing_shift = timing_shift;
+    m->power = 0;
+    qam_rx_restart(m);
+}
+
+void qam_rx_restart(qam_rx_t *m)
+{
+    int i;
+
+    m->carrier_phase = 0;
+    m->carrier_freq_adj = 0;
+    for (i = 0; i < 2 * QAM_RX_MAX_TAPS; i++) {
+        m->bb_re[i] = 0;
+        m->bb_im[i] = 0;
+    }
+    m->bb_pos = 0;
+    m->next_t_q16 = m->half_symbol_q16;
+    m->step_q16 = m->half_symbol_q16;
+    m->timing_integ = 0;
+    m->timing_on = 0;
+    m->timing_rate_shift = 0;
+    m->half = 0;
+    m->agc_q12 = 4096;
+    for (i = 0; i < 2 * QAM_RX_EQ_LEN; i++) {
+        m->x_re[i] = 0;
+        m->x_im[i] = 0;
+    }
+    m->x_pos = 0;
+    for (i = 0; i < QAM_RX_EQ_LEN; i++) {
+        m->c_re[i] = 0;
+        m->c_im[i] = 0;
+    }
+    /* Centre tap 1.0 (Q28). */
+    m->c_re[QAM_RX_EQ_CENTRE] = 1 << 28;
+    m->prev_sym.re = 0;
+    m->prev_sym.im = 0;
+    m->mid_sym = m->prev_sym;
+    m->eq_phase = 0;
+    m->eq_freq = 0;
+    m->z = m->prev_sym;
+}
+
+/* Integer square root of a non-negative int32 (bit by bit, for set-up only). */
+static int32_t isqrt32(int32_t v)
+{
+    uint32_t x = (uint32_t) v;
+    uint32_t r = 0;
+    uint32_t bit = 1u << 30;
+
+    while (bit > x) {
+        bit >>= 2;
+    }
+    while (bit != 0) {
+        if (x >= r + bit) {
+            x -= r + bit;
+            r = (r >> 1) + bit;
+        } else {
+            r >>= 1;
+        }
+        bit >>= 2;
+    }
+    return (int32_t) r;
+}
+
+void qam_rx_set_agc(qam_rx_t *m, int32_t agc_num)
+{
+    int32_t rms = isqrt32(m->power);
+
+    if (rms < 1) {
+        rms = 1;
+    }
+    m->agc_q12 = agc_num / rms;
+}
+
+/* Interpolated matched-filter output delayed by frac_q16 samples from the newest input. */
+static qam_point_t interpolate(const qam_rx_t *m, int32_t frac_q16)
+{
+    int phase = (int) ((frac_q16 * QAM_RX_PHASES) >> 16);
+    const int16_t *h;
+    const int16_t *re;
+    const int16_t *im;
+    int32_t acc_re = 0;     /* Q15 x Q15 = Q30 */
+    int32_t acc_im = 0;
+    int32_t y_re;
+    int32_t y_im;
+    qam_point_t out;
+    int k;
+
+    if (phase >= QAM_RX_PHASES) {
+        phase = QAM_RX_PHASES - 1;
+    }
+    if (phase < 0) {
+        phase = 0;
+    }
+    h = m->rrc + phase * m->taps;
+    /* Newest sample at index bb_pos + taps of the doubled ring; tap k looks k back. */
+    re = &m->bb_re[m->bb_pos + m->taps];
+    im = &m->bb_im[m->bb_pos + m->taps];
+    for (k = 0; k < m->taps; k++) {
+        acc_re += (int32_t) re[-k] * h[k];
+        acc_im += (int32_t) im[-k] * h[k];
+    }
+    /* >> 15: Q30 -> Q15; x agc (Q12) >> 12 -> Q12 constellation units. */
+    y_re = ((acc_re >> 15) * m->agc_q12) >> 12;
+    y_im = ((acc_im >> 15) * m->agc_q12) >> 12;
+    out.re = fx_sat16(y_re);
+    out.im = fx_sat16(y_im);
+    return out;
+}
+
+static void push_eq(qam_rx_t *m, qam_point_t p)
+{
+    m->x_pos++;
+    if (m->x_pos >= QAM_RX_EQ_LEN) {
+        m->x_pos = 0;
+    }
+    m->x_re[m->x_pos] = p.re;
+    m->x_im[m->x_pos] = p.im;
+    m->x_re[m->x_pos + QAM_RX_EQ_LEN] = p.re;
+    m->x_im[m->x_pos + QAM_RX_EQ_LEN] = p.im;
+}
+
+/*
+ * Gardner timing error: Re{(y[k-1] - y[k]) conj(y[k-1/2])}, Q22, positive
+ * when the symbol instants are sampled early.
+ */
+static void gardner(qam_rx_t *m, qam_point_t now)
+{
+    int32_t d_re = (int32_t) m->prev_sym.re - now.re;
+    int32_t d_im = (int32_t) m->prev_sym.im - now.im;
+    /* (Q12 >> 1) x (Q12 >> 1) products: Q22, no overflow for |values| < 2^15. */
+    int32_t err = (d_re >> 1) * (m->mid_sym.re >> 1) + (d_im >> 1) * (m->mid_sym.im >> 1);
+    int32_t adj = err >> (m->timing_shift + m->timing_rate_shift);
+    int32_t lim = m->half_symbol_q16 >> STEP_LIMIT_SHIFT;
+
+    DBG("gardner err %d adj %d next %d\n", (int) err, (int) adj, (int) m->next_t_q16);
+
+    /* Positive: the instants are early; take the next samples later. */
+    /* The period correction is integrated at 2^TIMING_FREQ_EXTRA times the
+       resolution of step_q16, so that the rounding of >> does not accumulate. */
+    m->next_t_q16 += adj;
+    m->timing_integ += adj;
+    if (m->timing_integ > (lim << TIMING_FREQ_EXTRA)) {
+        m->timing_integ = lim << TIMING_FREQ_EXTRA;
+    }
+    if (m->timing_integ < -(lim << TIMING_FREQ_EXTRA)) {
+        m->timing_integ = -(lim << TIMING_FREQ_EXTRA);
+    }
+    m->step_q16 = m->half_symbol_q16 + (m->timing_integ >> TIMING_FREQ_EXTRA);
+}
+
+int qam_rx_sample(qam_rx_t *m, int16_t x)
+{
+    int32_t sq = ((int32_t) x * x) >> 1;    /* Q30 >> 1: fits with headroom */
+    int16_t c;
+    int16_t s;
+    qam_point_t p;
+
+    m->power += (sq - m->power) >> POWER_SHIFT;
+
+    /* Mix down: x cos - j x sin, Q15 x Q15 >> 15 -> Q15. */
+    c = qam_dds_cos(m->carrier_phase);
+    s = qam_dds_sin(m->carrier_phase);
+    m->carrier_phase += m->carrier_rate + (uint32_t) m->carrier_freq_adj;
+    /* Doubled ring: each sample is stored at bb_pos and bb_pos + taps, so the
+       last taps samples are always bb[bb_pos + 1 .. bb_pos + taps], newest last. */
+    m->bb_pos++;
+    if (m->bb_pos >= m->taps) {
+        m->bb_pos = 0;
+    }
+    m->bb_re[m->bb_pos] = (int16_t) (((int32_t) x * c) >> 15);
+    m->bb_im[m->bb_pos] = (int16_t) (-(((int32_t) x * s) >> 15));
+    m->bb_re[m->bb_pos + m->taps] = m->bb_re[m->bb_pos];
+    m->bb_im[m->bb_pos + m->taps] = m->bb_im[m->bb_pos];
+
+    m->next_t_q16 -= 1 << 16;
+    if (m->next_t_q16 > 0) {
+        return 0;
+    }
+    /* A T/2 instant fell within the last sample: -next_t samples ago. */
+    p = interpolate(m, -m->next_t_q16);
+    m->next_t_q16 += m->step_q16;
+    push_eq(m, p);
+    m->half ^= 1;
+    if (m->half) {
+        m->mid_sym = p;
+        return 0;
+    }
+    if (m->timing_on) {
+        gardner(m, p);
+    }
+    m->prev_sym = p;
+    return 1;
+}
+
+qam_point_t qam_rx_raw_symbol(const qam_rx_t *m)
+{
+    return m->prev_sym;
+}
+
+qam_point_t qam_rx_symbol(qam_rx_t *m)
+{
+    const int16_t *xr = &m->x_re[m->x_pos + 1];
+    const int16_t *xi = &m->x_im[m->x_pos + 1];
+    int32_t acc_re = 0;     /* Q12 x Q14 = Q26 */
+    int32_t acc_im = 0;
+    int16_t c;
+    int16_t s;
+    qam_point_t y;
+    int k;
+
+    /* xr[0] is the oldest input, xr[QAM_RX_EQ_LEN - 1] the newest. */
+    for (k = 0; k < QAM_RX_EQ_LEN; k++) {
+        int32_t cr = m->c_re[k] >> 14;     /* Q28 -> Q14 */
+        int32_t ci = m->c_im[k] >> 14;
+
+        acc_re += xr[k] * cr - xi[k] * ci;
+        acc_im += xr[k] * ci + xi[k] * cr;
+    }
+    /* >> 14: Q26 -> Q12. */
+    m->z.re = fx_sat16(acc_re >> 14);
+    m->z.im = fx_sat16(acc_im >> 14);
+
+    /* Rotate by -eq_phase: Q12 x Q15 >> 15 -> Q12. */
+    c = qam_dds_cos(m->eq_phase);
+    s = qam_dds_sin(m->eq_phase);
+    y.re = fx_sat16(((int32_t) m->z.re * c + (int32_t) m->z.im * s) >> 15);
+    y.im = fx_sat16(((int32_t) m->z.im * c - (int32_t) m->z.re * s) >> 15);
+    return y;
+}
+
+/* floor(n 2^bits / d) for n >= 0, 0 < d < 2^30, by restoring division. */
+static int32_t div_frac(int32_t n, int32_t d, int bits)
+{
+    int32_t q = n / d;
+    int32_t r = n % d;
+    int i;
+
+    for (i = 0; i < bits; i++) {
+        r <<= 1;
+        q <<= 1;
+        if (r >= d) {
+            r -= d;
+            q |= 1;
+        }
+    }
+    return q;
+}
+
+/* n / d as Q28 with the sign of n; magnitudes above 7.99 are clamped. */
+static int32_t ratio_q28(int32_t n, int32_t d)
+{
+    int32_t a = (n < 0) ? -n : n;
+    int32_t q;
+
+    if (a / d >= 8) {
+        q = 0x7FFFFFFF;
+    } else {
+        q = div_frac(a, d, 28);
+    }
+    return (n < 0) ? -q : q;
+}
+
+void qam_rx_set_centre(qam_rx_t *m, qam_cplx32_t obs, qam_point_t ref)
+{
+    /* c = ref conj(obs) / |obs|^2, with obs taken down to Q8 (>> 4) so that
+       |obs|^2 (Q16) and ref conj(obs) (Q20) fit; the ratio is then
+       (num / 2^20) / (mag / 2^16) = num / (16 mag). */
+    int32_t o_re = obs.re >> 4;
+    int32_t o_im = obs.im >> 4;
+    int32_t mag = o_re * o_re + o_im * o_im;
+    int32_t num_re = (int32_t) ref.re * o_re + (int32_t) ref.im * o_im;
+    int32_t num_im = (int32_t) ref.im * o_re - (int32_t) ref.re * o_im;
+    int k;
+
+    for (k = 0; k < QAM_RX_EQ_LEN; k++) {
+        m->c_re[k] = 0;
+        m->c_im[k] = 0;
+    }
+    if (mag < 1) {
+        mag = 1;
+    }
+    /* ratio_q28(num, 16 mag) is the coefficient in Q28. */
+    m->c_re[QAM_RX_EQ_CENTRE] = ratio_q28(num_re, mag << 4);
+    m->c_im[QAM_RX_EQ_CENTRE] = ratio_q28(num_im, mag << 4);
+    m->eq_phase = 0;
+    m->eq_freq = 0;
+}
+
+int32_t qam_rx_adapt(qam_rx_t *m, qam_point_t y, qam_point_t d, int mu_shift, int32_t pll_mul)
+{
+    int32_t e_re = (int32_t) d.re - y.re;     /* Q12, rotated frame */
+    int32_t e_im = (int32_t) d.im - y.im;
+    int16_t c = qam_dds_cos(m->eq_phase);
+    int16_t s = qam_dds_sin(m->eq_phase);
+    int32_t u_re;
+    int32_t u_im;
+    int32_t pe;
+    const int16_t *xr = &m->x_re[m->x_pos + 1];
+    const int16_t *xi = &m->x_im[m->x_pos + 1];
+    int sh = mu_shift - 4;      /* Q12 x Q12 = Q24 product into Q28 coefficients */
+    int k;
+
+    /* Error back in the equaliser's frame: e * e^{+j eq_phase}, Q12. */
+    u_re = (e_re * c - e_im * s) >> 15;
+    u_im = (e_im * c + e_re * s) >> 15;
+    for (k = 0; k < QAM_RX_EQ_LEN; k++) {
+        /* c += mu u conj(x) */
+        m->c_re[k] += (u_re * xr[k] + u_im * xi[k]) >> sh;
+        m->c_im[k] += (u_im * xr[k] - u_re * xi[k]) >> sh;
+    }
+
+    /* Phase error Im{y conj(d)}: Q24 >> 8 -> Q16, about |d|^2 x angle (rad);
+       x pll_mul gives the turn-fraction correction; eq_freq integrates it at
+       64 times the resolution of the phase. */
+    pe = (((int32_t) y.im * d.re - (int32_t) y.re * d.im) >> 8) * pll_mul;
+    m->eq_freq += pe;
+    m->eq_phase += (uint32_t) (pe + (m->eq_freq >> 6));
+
+    return (e_re * e_re + e_im * e_im);
+}
+
+int qam_rx_level_dbm0(const qam_rx_t *m)
+{
+    int32_t p = m->power << 1;  /* undo the >> 1 of the meter */
+    int k;
+
+    for (k = 0; k < QAM_POWER_DB_STEPS; k++) {
+        if (p >= qam_power_dbm0[k]) {
+            return -k;
+        }
+    }
+    return -QAM_POWER_DB_STEPS;
+}
+
+int qam_rx_snr_db(int32_t sig, int32_t err)
+{
+    int32_t ratio_q8;
+    int k;
+
+    if (err < 1) {
+        err = 1;
+    }
+    /* sig / err in Q8 without overflow: scale both down when sig is large. */
+    while (sig > (1 << 22)) {
+        sig >>= 1;
+        err >>= 1;
+        if (err < 1) {
+            err = 1;
+        }
+    }
+    ratio_q8 = (sig << 8) / err;
+    for (k = QAM_SNR_DB_STEPS - 1; k > 0; k--) {
+        if (ratio_q8 >= qam_snr_ratio_q8[k]) {
+            return k;
+        }
+    }
+    return 0;
+}

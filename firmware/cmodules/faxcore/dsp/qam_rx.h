@@ -1,0 +1,110 @@
+/*
+ * qam_rx.h - receiver front end shared by the V.29 and V.27 ter receivers:
+ * power meter, carrier demodulation, interpolating matched filter, Gardner
+ * symbol timing recovery, T/2 fractionally spaced LMS equaliser and a
+ * decision-directed carrier phase loop.
+ *
+ * Q formats: input samples Q15 (full scale 1.0); complex baseband Q15;
+ * equaliser input and output in constellation units Q12 (3.0 = 12288);
+ * equaliser coefficients Q28 held in int32 (the filter uses their top 16 bits,
+ * Q14); phases are uint32_t turn fractions (2^32 = one cycle).
+ */
+#ifndef QAM_RX_H
+#define QAM_RX_H
+
+#include <stdint.h>
+#include "fxcommon.h"
+#include "qam_tx.h"
+
+#define QAM_RX_MAX_TAPS     41      /* longest receive filter, samples */
+#define QAM_RX_EQ_LEN       17      /* equaliser taps, T/2 spaced */
+#define QAM_RX_EQ_CENTRE    8
+
+typedef struct {
+    int32_t re;
+    int32_t im;
+} qam_cplx32_t;
+
+typedef struct {
+    /* Configuration */
+    const int16_t *rrc;             /* Q15 [phase][tap] interpolating matched filter */
+    int taps;
+    uint32_t carrier_rate;          /* nominal DDS increment per sample */
+    int32_t half_symbol_q16;        /* nominal T/2 in samples, Q16 */
+    int timing_shift;               /* Gardner error (Q24) -> Q16 samples */
+
+    /* Power meter: mean square of the input, leaky average over ~32 samples. */
+    int32_t power;
+
+    /* Demodulator */
+    uint32_t carrier_phase;
+    int32_t carrier_freq_adj;       /* DDS increment correction, turn fraction */
+    int16_t bb_re[2 * QAM_RX_MAX_TAPS];     /* Q15, doubled ring for linear reads */
+    int16_t bb_im[2 * QAM_RX_MAX_TAPS];
+    int bb_pos;
+
+    /* Symbol timing */
+    int32_t next_t_q16;             /* time of the next T/2 sample, samples after the newest, Q16 */
+    int32_t step_q16;               /* current T/2 in samples, Q16 (tracks clock offset) */
+    int32_t timing_integ;           /* period correction, Q16 << TIMING_FREQ_EXTRA */
+    int timing_on;                  /* Gardner loop running */
+    int timing_rate_shift;          /* extra shift of the timing loop (higher = slower) */
+    int half;                       /* 0: next T/2 sample is mid-symbol, 1: symbol instant */
+    int32_t agc_q12;                /* baseband (Q15) -> constellation units (Q12), Q12 */
+
+    /* Equaliser: T/2 spaced input ring (Q12), coefficients Q28 */
+    int16_t x_re[2 * QAM_RX_EQ_LEN];
+    int16_t x_im[2 * QAM_RX_EQ_LEN];
+    int x_pos;
+    int32_t c_re[QAM_RX_EQ_LEN];
+    int32_t c_im[QAM_RX_EQ_LEN];
+    qam_point_t prev_sym;           /* equaliser input at the last symbol instant */
+    qam_point_t mid_sym;            /* equaliser input half a symbol earlier */
+
+    /* Carrier phase after the equaliser */
+    uint32_t eq_phase;              /* rotation removed from the equaliser output */
+    int32_t eq_freq;                /* per-symbol phase drift, turn fraction x 64 */
+    qam_point_t z;                  /* last equaliser output before rotation, Q12 */
+} qam_rx_t;
+
+void qam_rx_init(qam_rx_t *m, const int16_t *rrc, int taps, uint32_t carrier_rate,
+                 int32_t half_symbol_q16, int timing_shift);
+
+/* Restart the demodulator state (not the power meter) for a new carrier. */
+void qam_rx_restart(qam_rx_t *m);
+
+/*
+ * Feed one sample. Returns 1 when a symbol is ready: then qam_rx_symbol()
+ * gives the equaliser output, rotated by the carrier phase estimate.
+ */
+int qam_rx_sample(qam_rx_t *m, int16_t x);
+
+qam_point_t qam_rx_symbol(qam_rx_t *m);
+
+/* Equaliser input at the last symbol instant (Q12), for training before the equaliser is set. */
+qam_point_t qam_rx_raw_symbol(const qam_rx_t *m);
+
+/*
+ * Set the equaliser to a single centre tap mapping the observed point obs to
+ * ref (both Q12): removes gain and phase in one step.
+ */
+void qam_rx_set_centre(qam_rx_t *m, qam_cplx32_t obs, qam_point_t ref);
+
+/*
+ * Adapt after a decision: y is the rotated output returned by qam_rx_symbol(),
+ * d the decided or known point. mu_shift sets the LMS step (2^-mu_shift in
+ * constellation units); pll_mul the carrier loop gain (0 holds the phase).
+ * Returns the error power |d - y|^2, Q24.
+ */
+int32_t qam_rx_adapt(qam_rx_t *m, qam_point_t y, qam_point_t d, int mu_shift, int32_t pll_mul);
+
+/* Set the AGC from the current power meter: agc_num is QAM_RX_AGC_x. */
+void qam_rx_set_agc(qam_rx_t *m, int32_t agc_num);
+
+/* Input level in dBm0 (rounded down to 1 dB, -80 for silence). */
+int qam_rx_level_dbm0(const qam_rx_t *m);
+
+/* 10 log10(sig / err) in dB, 0..49. */
+int qam_rx_snr_db(int32_t sig, int32_t err);
+
+#endif

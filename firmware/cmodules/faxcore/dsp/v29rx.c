@@ -1,0 +1,328 @@
+/*
+ * v29rx.c - ITU-T V.29 (11/88) receiver, 9600 and 7200 bit/s, fixed point.
+ *
+ * Training follows the synchronizing signals of the transmitter (v29tx.c):
+ * segment 2 (ABAB) gives the gain, carrier phase and symbol timing, the first
+ * symbol of segment 3 (C after B, a 45 degree step where ABAB only has
+ * +-135 degree steps) marks the segment boundary, segment 3 (CDCD from the
+ * known 1 + x^-6 + x^-7 sequence) trains the equaliser against known symbols,
+ * segment 4 (48 symbols of scrambled ones) fills the descrambler, then data.
+ */
+#include "v29rx.h"
+#include "qam_dds.h"
+#include "qam_tables.h"
+#ifdef FX_SCRATCH_DEBUG
+#include <stdio.h>
+#define DBG(...) fprintf(stderr, __VA_ARGS__)
+#else
+#define DBG(...)
+#endif
+
+#define V29_CARRIER_HZ          1700
+/* T/2 at 2400 Bd: 8000 / 4800 samples, Q16. */
+#define V29_HALF_SYMBOL_Q16     ((8000 * 65536 + 2400) / 4800)
+
+#define V29_SEG3_SYMBOLS        384
+#define V29_SEG4_SYMBOLS        48
+
+/* Symbols after carrier-up before the AGC is set (power meter settling). */
+#define V29_SETTLE_SYMBOLS      16
+/* Segment 2 symbols left for the timing loop before averaging for phase. */
+#define V29_TIMING_SYMBOLS      24
+/* Fewest segment 2 symbols averaged before segment 3 may start. */
+#define V29_MIN_ABAB_SYMBOLS    16
+/* Give up if segment 3 has not started this many symbols after carrier-up. */
+#define V29_ABAB_TIMEOUT        220
+/* Segment 3 symbols over which the training error is judged (its end). */
+#define V29_JUDGE_SYMBOLS       128
+/* Training passes when the mean error power is below 0.3 (squared constellation units), Q24. */
+#define V29_TRAIN_MAX_ERR_Q24   (3 * (1 << 24) / 10)
+/* Symbols below the carrier-off level before carrier loss is reported. */
+
+/* Gardner timing gain (see qam_rx.c) and LMS / carrier loop gains. */
+#define V29_TIMING_SHIFT        14
+#define V29_MU_TRAIN_SHIFT      8
+#define V29_MU_DATA_SHIFT       10
+#define V29_PLL_TRAIN           64
+#define V29_PLL_DATA            24
+
+enum {
+    V29_RX_IDLE,        /* no carrier */
+    V29_RX_SETTLE,      /* carrier up, power meter settling */
+    V29_RX_SEG2,        /* ABAB: timing, then gain and phase */
+    V29_RX_SEG3,        /* CDCD: equaliser training on known symbols */
+    V29_RX_SEG4,        /* scrambled ones: descrambler fill, no output */
+    V29_RX_DATA,
+    V29_RX_FAILED       /* training failed: wait for the carrier to drop */
+};
+
+#define Q12(x)  ((int16_t) ((x) * 4096))
+
+/* Points by absolute phase (45 degree steps); + 8 is the outer ring (V.29 Figure 1). */
+static const qam_point_t v29_points[16] = {
+    {Q12(3), Q12(0)}, {Q12(1), Q12(1)}, {Q12(0), Q12(3)}, {Q12(-1), Q12(1)},
+    {Q12(-3), Q12(0)}, {Q12(-1), Q12(-1)}, {Q12(0), Q12(-3)}, {Q12(1), Q12(-1)},
+    {Q12(5), Q12(0)}, {Q12(3), Q12(3)}, {Q12(0), Q12(5)}, {Q12(-3), Q12(3)},
+    {Q12(-5), Q12(0)}, {Q12(-3), Q12(-3)}, {Q12(0), Q12(-5)}, {Q12(3), Q12(-3)}
+};
+
+/* Mean of segment 2 points A (-3, 0) and B: (3, -3) at 9600, (1, -1) at 7200. */
+static const qam_point_t v29_abab_mean_9600 = {Q12(0), Q12(-1.5)};
+static const qam_point_t v29_abab_mean_7200 = {Q12(-1), Q12(-0.5)};
+static const qam_point_t v29_seg3_c = {Q12(3), Q12(0)};
+static const qam_point_t v29_seg3_d_9600 = {Q12(-3), Q12(3)};
+static const qam_point_t v29_seg3_d_7200 = {Q12(-1), Q12(1)};
+
+/* Q2 Q3 Q4 (Q2 the MSB) for each phase change in 45 degree steps: the
+   inverse of v29tx.c's v29_phase_step (V.29, Table 1). */
+static const uint8_t v29_bits_for_step[8] = {1, 0, 2, 3, 7, 6, 4, 5};
+
+static void set_state(v29_rx_state_t *s, int state)
+{
+    s->state = state;
+    s->count = 0;
+}
+
+static int train_bit(v29_rx_state_t *s)
+{
+    int bit = s->train_reg & 1;
+
+    s->train_reg = (uint8_t) (s->train_reg >> 1);
+    s->train_reg = (uint8_t) (s->train_reg | (((bit ^ s->train_reg) & 1) << 6));
+    return bit;
+}
+
+static qam_point_t seg3_point(v29_rx_state_t *s)
+{
+    if (!train_bit(s)) {
+        return v29_seg3_c;
+    }
+    return (s->bit_rate == 9600) ? v29_seg3_d_9600 : v29_seg3_d_7200;
+}
+
+/* Descrambler 1 + x^-18 + x^-23 (V.29, scrambler clause). */
+static int descramble(v29_rx_state_t *s, int in)
+{
+    int out = (in ^ (int) (s->scramble_reg >> 17) ^ (int) (s->scramble_reg >> 22)) & 1;
+
+    s->scramble_reg = ((s->scramble_reg << 1) | (uint32_t) in) & 0x7FFFFFu;
+    return out;
+}
+
+/* Nearest constellation point (index into v29_points). */
+static int slice(const v29_rx_state_t *s, qam_point_t y)
+{
+    int n = (s->bit_rate == 9600) ? 16 : 8;
+    int best = 0;
+    int32_t best_d = 0x7FFFFFFF;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        /* Differences in Q12 >> 2 (Q10) so that the squares fit. */
+        int32_t dr = ((int32_t) y.re - v29_points[i].re) >> 2;
+        int32_t di = ((int32_t) y.im - v29_points[i].im) >> 2;
+        int32_t d = dr * dr + di * di;
+
+        if (d < best_d) {
+            best_d = d;
+            best = i;
+        }
+    }
+    return best;
+}
+
+/* Decode one data symbol to bits; output them when out is set. */
+static void decode(v29_rx_state_t *s, int idx, int out)
+{
+    int phase = idx & 7;
+    int bits = v29_bits_for_step[(phase - s->phase) & 7];
+    int b;
+
+    s->phase = (uint8_t) phase;
+    if (s->bit_rate == 9600) {
+        b = descramble(s, idx >> 3);
+        if (out) {
+            s->put_bit(s->user, b);
+        }
+    }
+    b = descramble(s, (bits >> 2) & 1);
+    if (out) {
+        s->put_bit(s->user, b);
+    }
+    b = descramble(s, (bits >> 1) & 1);
+    if (out) {
+        s->put_bit(s->user, b);
+    }
+    b = descramble(s, bits & 1);
+    if (out) {
+        s->put_bit(s->user, b);
+    }
+}
+
+/* Segment 2: average pairs of symbols; a step of less than 90 degrees starts segment 3. */
+static void on_seg2(v29_rx_state_t *s, qam_point_t y)
+{
+    int32_t dd = ((int32_t) y.re * s->prev_y.re + (int32_t) y.im * s->prev_y.im) >> 2;
+    qam_point_t ref;
+
+    if (s->count > V29_TIMING_SYMBOLS && s->abab_n >= V29_MIN_ABAB_SYMBOLS && dd > 0) {
+        /* This symbol is the first C of segment 3. Use an even number of
+           segment 2 symbols so A and B weigh the same. */
+        s->abab_sum.re /= s->abab_n;
+        s->abab_sum.im /= s->abab_n;
+        ref = (s->bit_rate == 9600) ? v29_abab_mean_9600 : v29_abab_mean_7200;
+        qam_rx_set_centre(&s->dem, s->abab_sum, ref);
+        (void) train_bit(s);    /* the C just received */
+        s->dem.timing_rate_shift = 3;
+        s->err_acc = 0;
+        set_state(s, V29_RX_SEG3);
+        s->count = 1;
+        return;
+    }
+    if (s->count > V29_TIMING_SYMBOLS) {
+        if ((s->abab_n & 1) == 0 || 1) {
+            s->abab_sum.re += y.re;
+            s->abab_sum.im += y.im;
+            s->abab_n++;
+        }
+    }
+    /* Keep the sum over an even count: drop the odd symbol only when judging. */
+    if (s->count > V29_ABAB_TIMEOUT) {
+        s->put_bit(s->user, FX_STATUS_TRAINING_FAILED);
+        set_state(s, V29_RX_FAILED);
+    }
+}
+
+static void on_symbol(v29_rx_state_t *s)
+{
+    qam_point_t y = qam_rx_symbol(&s->dem);
+    qam_point_t d;
+    int32_t e;
+    int idx;
+
+    s->count++;
+    DBG("st %d n %d y %d %d raw %d %d e %d step %d\n", s->state, s->count, y.re, y.im, s->dem.prev_sym.re, s->dem.prev_sym.im, (int) s->err_acc, (int) s->dem.step_q16);
+    switch (s->state) {
+    case V29_RX_SETTLE:
+        if (s->count >= V29_SETTLE_SYMBOLS) {
+            qam_rx_set_agc(&s->dem, (s->bit_rate == 9600) ? QAM_RX_AGC_V29_9600
+                                                           : QAM_RX_AGC_V29_7200);
+            s->dem.timing_on = 1;
+            s->abab_sum.re = 0;
+            s->abab_sum.im = 0;
+            s->abab_n = 0;
+            set_state(s, V29_RX_SEG2);
+        }
+        break;
+    case V29_RX_SEG2:
+        on_seg2(s, y);
+        break;
+    case V29_RX_SEG3:
+        d = seg3_point(s);
+        e = qam_rx_adapt(&s->dem, y, d, V29_MU_TRAIN_SHIFT, V29_PLL_TRAIN);
+        if (s->count > V29_SEG3_SYMBOLS - V29_JUDGE_SYMBOLS) {
+            s->err_acc += e >> 7;       /* mean over 128 symbols */
+        }
+        if (s->count >= V29_SEG3_SYMBOLS) {
+            if (s->err_acc < V29_TRAIN_MAX_ERR_Q24) {
+                s->put_bit(s->user, FX_STATUS_TRAINING_OK);
+                s->phase = 0;
+                s->scramble_reg = 0;
+                /* The training error gives the first estimate (symbol power 3^2 = 9, Q24). */
+                s->snr_db = qam_rx_snr_db(9 << 24 >> 4, s->err_acc >> 4);
+                s->err_avg = 0;
+                s->sig_avg = 0;
+                s->block = 0;
+                s->dem.timing_rate_shift = 5;
+                set_state(s, V29_RX_SEG4);
+            } else {
+                s->put_bit(s->user, FX_STATUS_TRAINING_FAILED);
+                set_state(s, V29_RX_FAILED);
+            }
+        }
+        break;
+    case V29_RX_SEG4:
+    case V29_RX_DATA:
+        idx = slice(s, y);
+        d = v29_points[idx];
+        e = qam_rx_adapt(&s->dem, y, d, V29_MU_DATA_SHIFT, V29_PLL_DATA);
+        /* Sums over blocks of 256 symbols (>> 8 each, so they fit); the SNR is
+           updated at the end of each whole block, so the carrier's decay at
+           the end never counts. */
+        s->err_avg += e >> 8;
+        s->sig_avg += ((int32_t) d.re * d.re + (int32_t) d.im * d.im) >> 8;
+        if ((++s->block & 255) == 0) {
+            s->snr_db = qam_rx_snr_db(s->sig_avg, s->err_avg);
+            s->err_avg = 0;
+            s->sig_avg = 0;
+        }
+        decode(s, idx, s->state == V29_RX_DATA);
+        if (s->state == V29_RX_SEG4 && s->count >= V29_SEG4_SYMBOLS) {
+            set_state(s, V29_RX_DATA);
+        }
+        break;
+    default:
+        break;
+    }
+    s->prev_y = y;
+}
+
+void v29_rx_init(v29_rx_state_t *s, int bit_rate, fx_put_bit_t put_bit, void *user)
+{
+    s->bit_rate = (bit_rate == 7200) ? 7200 : 9600;
+    s->put_bit = put_bit;
+    s->user = user;
+    qam_rx_init(&s->dem, qam_rx_rrc_v29, QAM_RX_V29_TAPS, QAM_DDS_RATE(V29_CARRIER_HZ),
+                V29_HALF_SYMBOL_Q16, V29_TIMING_SHIFT);
+    s->carrier_on = 0;
+    s->snr_db = 0;
+    s->prev_y.re = 0;
+    s->prev_y.im = 0;
+    set_state(s, V29_RX_IDLE);
+}
+
+static void carrier_up(v29_rx_state_t *s)
+{
+    s->carrier_on = 1;
+    qam_rx_restart(&s->dem);
+    s->train_reg = 0x2A;
+    s->snr_db = 0;
+    s->put_bit(s->user, FX_STATUS_CARRIER_UP);
+    set_state(s, V29_RX_SETTLE);
+}
+
+void v29_rx(v29_rx_state_t *s, const int16_t amp[], int len)
+{
+    int i;
+
+    for (i = 0; i < len; i++) {
+        int sym = qam_rx_sample(&s->dem, amp[i]);
+        int32_t p = s->dem.power << 1;  /* mean square input */
+
+        if (!s->carrier_on) {
+            if (p > QAM_POWER_ON_DBM0) {
+                carrier_up(s);
+            }
+            continue;
+        }
+        if (p < QAM_POWER_OFF_DBM0) {
+            s->carrier_on = 0;
+            s->put_bit(s->user, FX_STATUS_CARRIER_DOWN);
+            set_state(s, V29_RX_IDLE);
+            continue;
+        }
+        if (sym) {
+            on_symbol(s);
+        }
+    }
+}
+
+int v29_rx_level_dbm0(const v29_rx_state_t *s)
+{
+    return qam_rx_level_dbm0(&s->dem);
+}
+
+int v29_rx_snr_db(const v29_rx_state_t *s)
+{
+    return s->snr_db;
+}

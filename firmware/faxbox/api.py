@@ -1,0 +1,477 @@
+# The box's HTTP API, shaped like Twilio's Programmable Fax v1 (facts in
+# twilio-fax-api.md §1): POST/GET /v1/Faxes, GET/POST/DELETE
+# /v1/Faxes/{Sid}, HTTP Basic auth, Twilio's JSON error bodies.
+#
+# Entry points for the board code:
+#   box = Box(config, prepare, send)        # seams injectable for tests
+#   await box.serve(host, port)             # API + job runner + outbox
+#   await serve(config, prepare, send, host, port)   # the same in one call
+import asyncio
+import binascii
+import time
+
+from microdot import Microdot, Request, Response
+
+from faxbox import errors, jobs
+from faxbox.callbacks import Outbox, constant_time_equal, quote
+from faxbox.fetch import make_poster, parse_url
+from faxbox.errors import FaxError
+from faxbox.store import Store
+
+_MAX_FIELD_CHARS = 64  # To, From
+_MAX_URL_CHARS = 1024  # MediaUrl, StatusCallback
+_MAX_TTL_MIN = 1440
+_MAX_E164_DIGITS = 15  # E.164 §6.1
+_DIALABLE = "0123456789"
+_JSON = "application/json"
+
+
+_DRAIN_OCTETS = 16384  # unread request bytes read and dropped before closing
+_DRAIN_WAIT_S = 0.1
+
+
+class _LimitedReader:
+    """Wraps a request stream: the request line and headers together may
+    not exceed `max_octets` and every read must finish within `timeout_s`
+    (a client that trickles bytes cannot hold the one server loop). It also
+    notes whether the head and the announced body were read."""
+
+    def __init__(self, reader, max_octets, timeout_s):
+        self.r = reader
+        self.left = max_octets
+        self.timeout_s = timeout_s
+        self.head_done = False
+        self.body_octets = 0  # announced by Content-Length, not yet read
+
+    async def readline(self):
+        line = await asyncio.wait_for(self.r.readline(), self.timeout_s)
+        self.left -= len(line)
+        if self.left < 0:
+            raise ValueError("request header too large")
+        if line in (b"\r\n", b"\n"):
+            self.head_done = True
+        elif line[:15].lower() == b"content-length:":
+            try:
+                self.body_octets = int(line[15:].strip())
+            except ValueError:
+                pass  # microdot rejects it with 400
+        return line
+
+    async def readexactly(self, n):
+        data = await asyncio.wait_for(self.r.readexactly(n), self.timeout_s)
+        self.body_octets = 0
+        return data
+
+    async def read(self, n=-1):
+        return await asyncio.wait_for(self.r.read(n), self.timeout_s)
+
+    async def drain(self):
+        """Read and drop what a rejected request left unread (a malformed
+        head, a body over the limit): closing a TCP socket with unread
+        input sends a reset, which can destroy the error response before
+        the client reads it."""
+        if self.head_done and self.body_octets <= 0:
+            return
+        left = _DRAIN_OCTETS
+        try:
+            while left > 0:
+                data = await asyncio.wait_for(self.r.read(512), _DRAIN_WAIT_S)
+                if not data:
+                    return
+                left -= len(data)
+        except Exception:  # timeout or reset: nothing more to drop
+            return
+
+
+class _Writer:
+    """The response stream; drains the request before closing."""
+
+    def __init__(self, writer, reader):
+        self.w = writer
+        self.reader = reader
+
+    def get_extra_info(self, name):
+        return self.w.get_extra_info(name)
+
+    async def awrite(self, data):
+        await self.w.awrite(data)
+
+    async def aclose(self):
+        await self.reader.drain()
+        await self.w.aclose()
+
+
+class _App(Microdot):
+    def __init__(self, config):
+        Microdot.__init__(self)
+        self.config = config
+
+    async def handle_request(self, reader, writer):
+        c = self.config
+        r = _LimitedReader(reader, c.max_header_bytes, c.request_timeout_s)
+        await Microdot.handle_request(self, r, _Writer(writer, r))
+
+
+def _error(code, http_status, detail=None, headers=None):
+    h = {"Content-Type": _JSON}
+    if headers:
+        h.update(headers)
+    return errors.api_error(code, http_status, detail), http_status, h
+
+
+def _base_url(box, req):
+    if box.config.base_url:
+        return box.config.base_url.rstrip("/")
+    return "http://" + req.headers.get("Host", "localhost")
+
+
+def resource(job, base):
+    """The Twilio Fax resource JSON (twilio-fax-api §1.5) of a job record.
+    price/price_unit are null: a box on its own line bills nothing.
+    media_url is the MediaUrl the fax was created with (the box keeps no
+    separate hosted copy yet)."""
+    url = base + "/v1/Faxes/" + job["sid"]
+    return {
+        "sid": job["sid"], "account_sid": job["account_sid"],
+        "from": job["from"], "to": job["to"], "quality": job["quality"],
+        "media_sid": job["media_sid"], "media_url": job["media_url"],
+        "num_pages": job["num_pages"], "duration": job["duration"],
+        "status": job["status"], "direction": job["direction"],
+        "api_version": "v1", "price": None, "price_unit": None,
+        "date_created": jobs.iso8601(job["date_created"]),
+        "date_updated": jobs.iso8601(job["date_updated"]),
+        "links": {"media": url + "/Media"}, "url": url,
+    }
+
+
+def media_resource(job, base):
+    """The FaxMedia resource JSON (twilio-fax-api §1.8)."""
+    fax_url = base + "/v1/Faxes/" + job["sid"]
+    return {
+        "sid": job["media_sid"], "account_sid": job["account_sid"],
+        "fax_sid": job["sid"], "content_type": job.get("media_type"),
+        "date_created": jobs.iso8601(job["date_created"]),
+        "date_updated": jobs.iso8601(job["date_updated"]),
+        "url": fax_url + "/Media/" + job["media_sid"],
+    }
+
+
+def _valid_number(to):
+    """E.164 number with optional '+': the box dials digits on a phone
+    line, so SIP URIs (accepted by Twilio) are refused."""
+    digits = to[1:] if to.startswith("+") else to
+    if not digits or len(digits) > _MAX_E164_DIGITS:
+        return False
+    for c in digits:
+        if c not in _DIALABLE:
+            return False
+    return True
+
+
+def _parse_bool(text):
+    """twilio-python sends True/False with a capital letter (§1.3)."""
+    t = text.lower()
+    if t == "true":
+        return True
+    if t == "false":
+        return False
+    raise ValueError(text)
+
+
+def _http_url(text):
+    if len(text) > _MAX_URL_CHARS:
+        return False
+    try:
+        parse_url(text)
+    except FaxError:
+        return False
+    return True
+
+
+def _create_fields(box, form):
+    """Validated job fields from the create form, or (detail) str."""
+    to = form.get("To", "").strip()
+    if not to:
+        return "To is required"
+    if not _valid_number(to):
+        return "To must be a phone number (E.164)"
+    frm = form.get("From", "").strip()
+    if len(frm) > _MAX_FIELD_CHARS:
+        return "From is too long"
+    media = form.get("MediaUrl", "").strip()
+    if not media:
+        return "MediaUrl is required"
+    if not _http_url(media):
+        return "MediaUrl must be an http or https URL"
+    cb = form.get("StatusCallback", "").strip()
+    if cb and not _http_url(cb):
+        return "StatusCallback must be an http or https URL"
+    quality = form.get("Quality", "fine").strip().lower()
+    if quality not in jobs.QUALITIES:
+        return "Quality must be standard, fine or superfine"
+    try:
+        store_media = _parse_bool(form.get("StoreMedia", "true").strip())
+    except ValueError:
+        return "StoreMedia must be true or false"
+    ttl = form.get("Ttl", "").strip()
+    try:
+        ttl = int(ttl) if ttl else box.config.default_ttl_min
+    except ValueError:
+        return "Ttl must be a whole number of minutes"
+    if not 1 <= ttl <= _MAX_TTL_MIN:
+        return "Ttl must be 1 to %d minutes" % _MAX_TTL_MIN
+    return {"account_sid": box.config.account_sid, "to": to, "from": frm,
+            "media_url": media, "status_callback": cb, "quality": quality,
+            "store_media": store_media, "ttl_min": ttl}
+
+
+def _list_filters(args):
+    """(filters dict for the page URLs, predicate) or raise ValueError."""
+    keep = {}
+    frm = args.get("From")
+    to = args.get("To")
+    before = args.get("DateCreatedOnOrBefore")
+    after = args.get("DateCreatedAfter")
+    t_before = t_after = None
+    if frm:
+        keep["From"] = frm
+    if to:
+        keep["To"] = to
+    if before:
+        t_before = jobs.parse_iso8601(before)
+        keep["DateCreatedOnOrBefore"] = before
+    if after:
+        t_after = jobs.parse_iso8601(after)
+        keep["DateCreatedAfter"] = after
+
+    def match(job):
+        if frm and job["from"] != frm:
+            return False
+        if to and job["to"] != to:
+            return False
+        if t_before is not None and job["date_created"] > t_before:
+            return False
+        if t_after is not None and job["date_created"] <= t_after:
+            return False
+        return True
+    return keep, match
+
+
+def _page_url(base, keep, page, size):
+    q = ["%s=%s" % (k, quote(keep[k])) for k in sorted(keep)]
+    q.append("PageSize=%d" % size)
+    q.append("Page=%d" % page)
+    return base + "/v1/Faxes?" + "&".join(q)
+
+
+def make_app(box):
+    """The microdot application serving `box` (a Box)."""
+    config = box.config
+    # microdot keeps these limits on the Request class: one API per process.
+    Request.max_content_length = config.max_request_bytes
+    Request.max_body_length = config.max_request_bytes
+    Request.max_readline = config.max_header_bytes
+    app = _App(config)
+
+    @app.before_request
+    async def authenticate(req):
+        h = req.headers.get("Authorization", "")
+        ok = False
+        if h[:6].lower() == "basic ":
+            try:
+                user, _, pw = binascii.a2b_base64(h[6:].strip()).decode().partition(":")
+                # Both compared in full so the time does not reveal which failed.
+                ok_user = constant_time_equal(user, config.account_sid)
+                ok_pw = constant_time_equal(pw, config.auth_token)
+                ok = ok_user and ok_pw
+            except (ValueError, UnicodeError):
+                ok = False
+        if not ok:
+            return _error(errors.AUTHENTICATE, 401, None,
+                          {"WWW-Authenticate": 'Basic realm="picofax"'})
+
+    @app.post("/v1/Faxes")
+    async def create(req):
+        form = req.form
+        if form is None:
+            return _error(errors.BAD_REQUEST, 400,
+                          "expected application/x-www-form-urlencoded")
+        fields = _create_fields(box, form)
+        if isinstance(fields, str):
+            return _error(errors.BAD_REQUEST, 400, fields)
+        try:
+            job = box.jobs.create(fields)
+        except OSError:
+            return _error(errors.STORAGE_FULL, 507)
+        box.outbox.enqueue(job)
+        box.runner.wake()
+        return resource(job, _base_url(box, req)), 201
+
+    @app.get("/v1/Faxes")
+    async def list_faxes(req):
+        args = req.args
+        try:
+            keep, match = _list_filters(args)
+            size = int(args.get("PageSize") or config.page_size_default)
+            page = int(args.get("Page") or 0)
+        except ValueError:
+            return _error(errors.BAD_REQUEST, 400, "bad filter or paging value")
+        if not 1 <= size <= config.page_size_max or page < 0:
+            return _error(errors.BAD_REQUEST, 400, "PageSize or Page out of range")
+        base = _base_url(box, req)
+        faxes = []
+        skip = page * size
+        more = False
+        for sid in reversed(box.jobs.sids()):  # newest first, as Twilio
+            job = box.jobs.get(sid)
+            if job is None or not match(job):
+                continue
+            if skip > 0:
+                skip -= 1
+                continue
+            if len(faxes) == size:
+                more = True
+                break
+            faxes.append(resource(job, base))
+        meta = {
+            "key": "faxes", "page": page, "page_size": size,
+            "url": _page_url(base, keep, page, size),
+            "first_page_url": _page_url(base, keep, 0, size),
+            "next_page_url": _page_url(base, keep, page + 1, size) if more else None,
+            "previous_page_url": _page_url(base, keep, page - 1, size) if page > 0 else None,
+        }
+        return {"faxes": faxes, "meta": meta}
+
+    @app.get("/v1/Faxes/<sid>")
+    async def fetch_fax(req, sid):
+        job = box.jobs.get(sid)
+        if job is None:
+            return _error(errors.NOT_FOUND, 404, req.path)
+        return resource(job, _base_url(box, req))
+
+    @app.post("/v1/Faxes/<sid>")
+    async def update(req, sid):
+        job = box.jobs.get(sid)
+        if job is None:
+            return _error(errors.NOT_FOUND, 404, req.path)
+        form = req.form
+        if form is None or form.get("Status") != jobs.CANCELED:
+            return _error(errors.BAD_REQUEST, 400, "Status must be canceled")
+        if job["status"] != jobs.CANCELED and not box.runner.cancel(sid):
+            return _error(errors.BAD_REQUEST, 400,
+                          "fax is %s and can no longer be canceled" % job["status"])
+        return resource(box.jobs.get(sid), _base_url(box, req))
+
+    @app.delete("/v1/Faxes/<sid>")
+    async def delete(req, sid):
+        job = box.jobs.get(sid)
+        if job is None:
+            return _error(errors.NOT_FOUND, 404, req.path)
+        if job["status"] == jobs.SENDING:
+            return _error(errors.BAD_REQUEST, 400, "fax is being transmitted")
+        busy = job["status"] == jobs.PROCESSING
+        if job["status"] in (jobs.QUEUED, jobs.PROCESSING):
+            box.runner.cancel(sid)
+        # A job being fetched or prepared keeps its spool folder until the
+        # runner has stopped writing there; the runner then removes it.
+        box.jobs.delete(sid, keep_spool=busy)
+        return "", 204
+
+    def _media_job(req, sid, msid=None):
+        job = box.jobs.get(sid)
+        if job is None or box.jobs.media_path(job) is None:
+            return None
+        if msid is not None and msid != job["media_sid"]:
+            return None
+        return job
+
+    @app.get("/v1/Faxes/<sid>/Media")
+    async def list_media(req, sid):
+        if box.jobs.get(sid) is None:
+            return _error(errors.NOT_FOUND, 404, req.path)
+        job = _media_job(req, sid)
+        base = _base_url(box, req)
+        url = base + "/v1/Faxes/" + sid + "/Media?PageSize=50&Page=0"
+        media = [media_resource(job, base)] if job else []
+        return {"media": media,
+                "meta": {"key": "media", "page": 0, "page_size": 50, "url": url,
+                         "first_page_url": url, "next_page_url": None,
+                         "previous_page_url": None}}
+
+    @app.get("/v1/Faxes/<sid>/Media/<msid>")
+    async def get_media(req, sid, msid):
+        """Accept: application/json gives the metadata, anything else the
+        media itself (the old FaxMedia doc, twilio-fax-api §1.8)."""
+        job = _media_job(req, sid, msid)
+        if job is None:
+            return _error(errors.NOT_FOUND, 404, req.path)
+        if _JSON in req.headers.get("Accept", ""):
+            return media_resource(job, _base_url(box, req))
+        return Response.send_file(box.jobs.media_path(job),
+                                  content_type=job["media_type"])
+
+    @app.delete("/v1/Faxes/<sid>/Media/<msid>")
+    async def delete_media(req, sid, msid):
+        job = _media_job(req, sid, msid)
+        if job is None:
+            return _error(errors.NOT_FOUND, 404, req.path)
+        if job["status"] in (jobs.PROCESSING, jobs.SENDING):
+            return _error(errors.BAD_REQUEST, 400, "media is in use")
+        box.jobs.delete_media(job)
+        return "", 204
+
+    @app.errorhandler(400)
+    async def bad_request(req):
+        return _error(errors.BAD_REQUEST, 400)
+
+    @app.errorhandler(404)
+    async def not_found(req):
+        return _error(errors.NOT_FOUND, 404, req.path if req else None)
+
+    @app.errorhandler(405)
+    async def not_allowed(req):
+        return _error(errors.METHOD_NOT_ALLOWED, 405)
+
+    @app.errorhandler(413)
+    async def too_large(req):
+        return _error(errors.REQUEST_TOO_LARGE, 413)
+
+    @app.errorhandler(500)
+    async def internal(req):
+        return _error(errors.JOB_INTERNAL, 500)
+
+    return app
+
+
+class Box:
+    """The fax box's services: store, job records, callback outbox, job
+    runner and HTTP API. prepare and send are the document and T.30 seams
+    (see jobs.JobRunner); fetch and post default to faxbox.fetch."""
+
+    def __init__(self, config, prepare, send, fetch=None, post=None,
+                 clock=time.time):
+        self.config = config
+        self.store = Store(config.data_dir)
+        self.outbox = Outbox(self.store, config, post or make_poster(config),
+                             clock)
+        self.jobs = jobs.Jobs(self.store, clock)
+        self.runner = jobs.JobRunner(config, self.store, self.outbox, prepare,
+                                     send, jobs=self.jobs, fetch=fetch,
+                                     clock=clock)
+        self.app = make_app(self)
+
+    async def serve(self, host="0.0.0.0", port=80):
+        """Run the job runner and the outbox as tasks and serve the API
+        until the app is shut down."""
+        runner = asyncio.create_task(self.runner.run())
+        outbox = asyncio.create_task(self.outbox.run())
+        try:
+            await self.app.start_server(host=host, port=port)
+        finally:
+            runner.cancel()
+            outbox.cancel()
+
+
+async def serve(config, prepare, send, host="0.0.0.0", port=80):
+    """Build a Box and serve it (the board's main calls this)."""
+    await Box(config, prepare, send).serve(host, port)

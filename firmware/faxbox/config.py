@@ -1,0 +1,88 @@
+# The box's settings, loaded from a JSON file over built-in defaults.
+#
+# Every memory or time limit is one attribute here, named with its unit, so a
+# board can trade RAM for capability in one place.
+import json
+
+_DEFAULTS = {
+    # Credentials for HTTP Basic auth on the API and the key that signs
+    # callbacks (X-Twilio-Signature). The defaults are placeholders: a box
+    # that keeps them is usable only on a trusted network.
+    "account_sid": "AC00000000000000000000000000000000",
+    "auth_token": "change-me",
+    # The box's own station identifier sent to the far machine (TSI/CSI,
+    # T.30 §5.3.6.2.9: up to 20 digits, '+' and space).
+    "station_id": "",
+    # Root of the box's records: jobs/, outbox/, spool/.
+    "data_dir": "data",
+    # Public base URL of the API, e.g. "http://fax1.local"; used in `url`,
+    # `links` and paging URLs. Empty: taken from each request's Host header.
+    "base_url": "",
+    # Largest API request body and header block. Forms are small; 4 KB
+    # leaves room for long MediaUrl/StatusCallback values.
+    "max_request_bytes": 4096,
+    "max_header_bytes": 4096,
+    # Seconds a client may take to send its request line and headers.
+    "request_timeout_s": 10,
+    # Largest media file fetched from MediaUrl. The Pico W filesystem is
+    # about 848 KB; the spool must also hold the coded pages.
+    "max_media_bytes": 400000,
+    # Whole media fetch, including redirects.
+    "media_timeout_s": 60,
+    "max_redirects": 5,
+    # Content types accepted from MediaUrl (the parameters after ';' are
+    # ignored). Twilio accepted PDF only; the box also takes images.
+    "media_types": ["application/pdf", "image/tiff", "image/png",
+                    "image/jpeg", "image/x-portable-bitmap",
+                    "application/octet-stream"],
+    # HTTPS: a DER CA certificate file (MicroPython's mbedTLS takes DER) or
+    # a PEM bundle on CPython. With tls_verify_required, an https URL is
+    # refused when no CA file is configured instead of being fetched
+    # without certificate checks.
+    "ca_file": "",
+    "tls_verify_required": True,
+    # Callback delivery: Twilio's defaults (5 s connect, 15 s total).
+    "callback_timeout_s": 15,
+    # Retry delays double from the first to the cap; entries are kept until
+    # the receiver answers 2xx (never dropped).
+    "callback_retry_first_s": 5,
+    "callback_retry_max_s": 600,
+    # Default Ttl in minutes when the request has none (SignalWire's
+    # documented 60; Twilio documented no default). Allowed range 1..1440.
+    "default_ttl_min": 60,
+    # Paging: Twilio's default and maximum page size.
+    "page_size_default": 50,
+    "page_size_max": 1000,
+}
+
+
+class Config:
+    """Settings as attributes; unknown keys in the file are rejected so a
+    typo does not silently leave a default in place."""
+
+    def __init__(self, **overrides):
+        for key in _DEFAULTS:
+            value = _DEFAULTS[key]
+            if isinstance(value, list):
+                value = list(value)
+            setattr(self, key, value)
+        self.update(overrides)
+
+    def update(self, values):
+        for key in values:
+            if key not in _DEFAULTS:
+                raise ValueError("unknown setting: " + key)
+            setattr(self, key, values[key])
+
+
+def load(path):
+    """Config from the JSON file at `path`; defaults if it does not exist."""
+    try:
+        f = open(path)
+    except OSError:
+        return Config()
+    try:
+        values = json.load(f)
+    finally:
+        f.close()
+    return Config(**values)

@@ -1,0 +1,303 @@
+"""Build the picofax firmware: MicroPython's rp2 port for one of our boards, with the C
+core as a user C module and the app frozen; or MicroPython's unix port with the same
+C module (for running the firmware's C API on the host).
+
+    python -m picofax.firmware --board pico_w --mpy-dir PATH [--picotool PATH]
+    python -m picofax.firmware --unix --mpy-dir PATH
+
+Inputs the user supplies (nothing is downloaded here):
+- a MicroPython tree (v1.28.0 is the release this was checked with) with the
+  submodules the rp2 build needs: lib/pico-sdk, lib/tinyusb, lib/cyw43-driver,
+  lib/lwip, lib/mbedtls, lib/micropython-lib (`make -C ports/rp2 BOARD=RPI_PICO_W
+  submodules` in that tree fetches them);
+- picotool >= 2.1.1 as installed by its `cmake --install` (the folder holding
+  picotoolConfig.cmake, or the picotool binary inside it), which pico-sdk needs at
+  configure time; without it the SDK tries to clone picotool from the network;
+- Debian packages gcc-arm-none-eabi, libnewlib-arm-none-eabi, cmake, build-essential.
+
+What goes in: boards/<board>/ as MicroPython's BOARD_DIR (its manifest freezes the
+port modules, bundle-networking, firmware/faxbox and microdot, and board.py);
+firmware/cmodules/micropython.cmake as USER_C_MODULES (rp2) and firmware/cmodules/
+(each */micropython.mk, unix). microdot is frozen from the copy installed next to this
+Python (PICOFAX_MICRODOT_DIR, see firmware/manifest.py).
+
+Output goes under build/firmware/<board>/ (firmware.uf2, firmware.elf) and
+build/firmware/unix/micropython. Sizes are printed: the image sections, the UF2, and
+the static RAM (data + bss) of the C core's objects, which the GC heap loses 1:1.
+Anything missing is listed before any build starts, and the exit status is 1.
+"""
+import argparse
+import glob
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BOARDS_DIR = os.path.join(ROOT, "boards")
+CMODULES = os.path.join(ROOT, "firmware", "cmodules")
+CORE = os.path.join(CMODULES, "faxcore")
+OUT_DIR = os.path.join(ROOT, "build", "firmware")
+
+# Boards this tool builds: our folder name -> what it is based on.
+BOARDS = {
+    "pico_w": "RPI_PICO_W (RP2040)",
+    "pico2_w": "RPI_PICO2_W (RP2350, Arm)",
+}
+
+# Files that prove each submodule the rp2 build needs is checked out.
+RP2_SUBMODULES = (
+    "lib/pico-sdk/pico_sdk_init.cmake",
+    "lib/tinyusb/src/tusb.c",
+    "lib/cyw43-driver/src/cyw43_ctrl.c",
+    "lib/lwip/src/core/tcp.c",
+    "lib/mbedtls/library/ssl_tls.c",
+    "lib/micropython-lib/micropython/bundles/bundle-networking/manifest.py",
+)
+RP2_TOOLS = ("arm-none-eabi-gcc", "cmake", "make")
+UNIX_TOOLS = ("cc", "make", "pkg-config")
+
+
+class FirmwareError(Exception):
+    """The build cannot run or failed; the message says what is missing."""
+
+
+def find_picotool(path):
+    """The folder holding picotoolConfig.cmake, from `path` (that folder, an install
+    prefix with picotool/ in it, or the binary), or from picotool on PATH."""
+    candidates = []
+    if path:
+        path = os.path.abspath(path)
+        base = os.path.dirname(path) if os.path.isfile(path) else path
+        candidates += [base, os.path.join(base, "picotool"),
+                       os.path.join(base, "lib", "cmake", "picotool")]
+    else:
+        exe = shutil.which("picotool")
+        if exe:
+            prefix = os.path.dirname(os.path.dirname(os.path.realpath(exe)))
+            candidates += [os.path.dirname(os.path.realpath(exe)),
+                           os.path.join(prefix, "lib", "cmake", "picotool")]
+    for c in candidates:
+        if os.path.exists(os.path.join(c, "picotoolConfig.cmake")):
+            return c
+    return None
+
+
+def microdot_dir():
+    """The folder holding the installed `microdot` package, or None."""
+    try:
+        import microdot
+    except ImportError:
+        return None
+    return os.path.dirname(os.path.dirname(os.path.abspath(microdot.__file__)))
+
+
+def missing_inputs(mpy_dir, board=None, picotool=None, unix=False, cmodules=CMODULES):
+    """Human-readable list of what prevents the build (empty when it can run)."""
+    missing = []
+    if not mpy_dir or not os.path.isfile(os.path.join(mpy_dir, "py", "mpconfig.h")):
+        return ["a MicroPython tree: --mpy-dir %s has no py/mpconfig.h" % mpy_dir]
+    if board is not None:
+        if board not in BOARDS:
+            missing.append("board %r: choose one of %s" % (board, ", ".join(BOARDS)))
+        for rel in RP2_SUBMODULES:
+            if not os.path.exists(os.path.join(mpy_dir, rel)):
+                missing.append("submodule %s (run `make -C ports/rp2 BOARD=RPI_PICO_W "
+                               "submodules` in the MicroPython tree)" % rel.split("/")[1])
+        if find_picotool(picotool) is None:
+            missing.append("picotool >= 2.1.1 installed with its picotoolConfig.cmake "
+                           "(--picotool PATH): pico-sdk would try to clone it")
+        if not os.path.exists(os.path.join(cmodules, "micropython.cmake")):
+            missing.append("%s (the C core's rp2 user C module build)"
+                           % os.path.join(os.path.relpath(cmodules, ROOT), "micropython.cmake"))
+        if microdot_dir() is None and not os.environ.get("PICOFAX_MICRODOT_DIR"):
+            missing.append("microdot (pip install the project, or set PICOFAX_MICRODOT_DIR)")
+        for t in RP2_TOOLS:
+            if shutil.which(t) is None:
+                missing.append("the %s command" % t)
+    if unix:
+        if not glob.glob(os.path.join(cmodules, "*", "micropython.mk")):
+            missing.append("%s (the C core's user C module build for make ports)"
+                           % os.path.join(os.path.relpath(cmodules, ROOT), "*", "micropython.mk"))
+        for t in UNIX_TOOLS:
+            if shutil.which(t) is None:
+                missing.append("the %s command" % t)
+    return list(dict.fromkeys(missing))
+
+
+def _run(cmd, env=None, log=None):
+    """Run a build step, echoing it; raise FirmwareError with the output's tail."""
+    sys.stderr.write("+ %s\n" % " ".join(cmd))
+    res = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True)
+    if log:
+        os.makedirs(os.path.dirname(log), exist_ok=True)
+        with open(log, "a") as f:
+            f.write("+ %s\n%s" % (" ".join(cmd), res.stdout))
+    if res.returncode != 0:
+        errors = [ln for ln in res.stdout.splitlines() if "error" in ln.lower()]
+        tail = "\n".join((errors or res.stdout.splitlines())[-40:])
+        raise FirmwareError("step failed (%s):\n%s%s" % (
+            " ".join(cmd[:4]), tail, "\nfull log: %s" % log if log else ""))
+    return res.stdout
+
+
+def _env(picotool=None):
+    env = dict(os.environ)
+    env.setdefault("PICOFAX_MICRODOT_DIR", microdot_dir() or "")
+    if picotool:
+        cfg = find_picotool(picotool)
+        # pico-sdk looks for <PICOTOOL_FETCH_FROM_GIT_PATH>/picotool/picotoolConfig.cmake.
+        if os.path.basename(cfg) != "picotool":
+            link_root = os.path.join(OUT_DIR, "picotool-link")
+            os.makedirs(link_root, exist_ok=True)
+            link = os.path.join(link_root, "picotool")
+            if os.path.lexists(link):
+                os.remove(link)
+            os.symlink(cfg, link)
+            cfg = link
+        env["PICOTOOL_FETCH_FROM_GIT_PATH"] = os.path.dirname(cfg)
+    return env
+
+
+def elf_sizes(elf, size_tool):
+    """(text, data, bss) of a linked image."""
+    out = subprocess.run([size_tool, "-B", elf], capture_output=True, text=True,
+                         check=True).stdout.splitlines()[1].split()
+    return int(out[0]), int(out[1]), int(out[2])
+
+
+def module_objects(build_dir):
+    """Object files the build made from the C core and its binding."""
+    found = []
+    for dirpath, _dirs, files in os.walk(build_dir):
+        if "faxcore" not in dirpath:
+            continue
+        found += [os.path.join(dirpath, f) for f in files if f.endswith((".o", ".obj"))]
+    return sorted(found)
+
+
+def module_ram(build_dir, size_tool):
+    """Static RAM (data + bss) and code (text) of the C core's objects in `build_dir`."""
+    objs = module_objects(build_dir)
+    text = data = bss = 0
+    if objs:
+        out = subprocess.run([size_tool, "-B"] + objs, capture_output=True, text=True,
+                             check=True).stdout.splitlines()[1:]
+        for line in out:
+            p = line.split()
+            text, data, bss = text + int(p[0]), data + int(p[1]), bss + int(p[2])
+    return {"objects": len(objs), "text": text, "data": data, "bss": bss}
+
+
+def build_mpy_cross(mpy_dir, jobs):
+    _run(["make", "-C", os.path.join(mpy_dir, "mpy-cross"), "-j%d" % jobs],
+         log=os.path.join(OUT_DIR, "mpy-cross.log"))
+
+
+def build_rp2(board, mpy_dir, picotool, jobs=2, clean=False, cmodules=CMODULES):
+    """Build the rp2 firmware for `board`; returns a dict of paths and sizes."""
+    out = os.path.join(OUT_DIR, board)
+    log = os.path.join(OUT_DIR, board + ".log")
+    if os.path.exists(log):
+        os.remove(log)
+    if clean and os.path.exists(out):
+        shutil.rmtree(out)
+    build_mpy_cross(mpy_dir, jobs)
+    _run(["make", "-C", os.path.join(mpy_dir, "ports", "rp2"), "-j%d" % jobs,
+          "BOARD_DIR=" + os.path.join(BOARDS_DIR, board), "BUILD=" + out,
+          "USER_C_MODULES=" + os.path.join(cmodules, "micropython.cmake")],
+         env=_env(picotool), log=log)
+    elf = os.path.join(out, "firmware.elf")
+    uf2 = os.path.join(out, "firmware.uf2")
+    size_tool = shutil.which("arm-none-eabi-size")
+    return {"board": board, "elf": elf, "uf2": uf2, "uf2_bytes": os.path.getsize(uf2),
+            "image": elf_sizes(elf, size_tool), "core": module_ram(out, size_tool)}
+
+
+def build_unix(mpy_dir, jobs=2, clean=False, cmodules=CMODULES):
+    """Build the unix port with the C core; returns a dict of paths and sizes."""
+    out = os.path.join(OUT_DIR, "unix")
+    log = os.path.join(OUT_DIR, "unix.log")
+    if os.path.exists(log):
+        os.remove(log)
+    if clean and os.path.exists(out):
+        shutil.rmtree(out)
+    build_mpy_cross(mpy_dir, jobs)
+    port = os.path.join(mpy_dir, "ports", "unix")
+    _run(["make", "-C", port, "-j%d" % jobs, "submodules"], log=log)
+    _run(["make", "-C", port, "-j%d" % jobs, "BUILD=" + out, "PROG=" + out + "/micropython",
+          "USER_C_MODULES=" + cmodules], env=_env(), log=log)
+    exe = os.path.join(out, "micropython")
+    probe = subprocess.run(
+        [exe, "-c", "import faxmodem, faxt4; print(faxmodem.__name__, faxt4.__name__)"],
+        capture_output=True, text=True)
+    return {"exe": exe, "exe_bytes": os.path.getsize(exe),
+            "image": elf_sizes(exe, shutil.which("size")),
+            "core": module_ram(out, shutil.which("size")),
+            "imports": probe.returncode == 0, "import_output": (probe.stdout + probe.stderr).strip()}
+
+
+def report_rp2(r):
+    text, data, bss = r["image"]
+    c = r["core"]
+    print("%s: %s" % (r["board"], os.path.relpath(r["uf2"], ROOT)))
+    print("  image: text %d B, data %d B, bss %d B; UF2 %d B" % (text, data, bss, r["uf2_bytes"]))
+    print("  C core (%d objects): text %d B, static RAM %d B (data %d + bss %d)"
+          % (c["objects"], c["text"], c["data"] + c["bss"], c["data"], c["bss"]))
+
+
+def report_unix(r):
+    text, data, bss = r["image"]
+    c = r["core"]
+    print("unix: %s (%d B; text %d, data %d, bss %d)" % (
+        os.path.relpath(r["exe"], ROOT), r["exe_bytes"], text, data, bss))
+    print("  C core (%d objects): text %d B, data %d B, bss %d B" % (
+        c["objects"], c["text"], c["data"], c["bss"]))
+    print("  import faxmodem, faxt4: %s" % ("ok" if r["imports"] else "FAILED: " + r["import_output"]))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="picofax.firmware", description=__doc__.split("\n")[0])
+    ap.add_argument("--board", choices=sorted(BOARDS), help="rp2 board to build")
+    ap.add_argument("--unix", action="store_true", help="also (or only) build the unix port")
+    ap.add_argument("--mpy-dir", required=True, help="MicroPython source tree")
+    ap.add_argument("--picotool", help="picotool install folder or binary (>= 2.1.1)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--clean", action="store_true", help="remove the build folder first")
+    ap.add_argument("--check", action="store_true", help="only list what is missing")
+    ap.add_argument("--cmodules", default=CMODULES,
+                    help="folder with micropython.cmake and */micropython.mk (default: "
+                         "firmware/cmodules)")
+    args = ap.parse_args(argv)
+    if not args.board and not args.unix:
+        ap.error("give --board and/or --unix")
+    mpy_dir = os.path.abspath(args.mpy_dir)
+
+    cmodules = os.path.abspath(args.cmodules)
+    missing = missing_inputs(mpy_dir, args.board, args.picotool, args.unix, cmodules)
+    if missing:
+        sys.stderr.write("picofax.firmware: cannot build, missing:\n")
+        for m in missing:
+            sys.stderr.write("  - %s\n" % m)
+        return 1
+    if args.check:
+        print("picofax.firmware: all inputs present")
+        return 0
+    try:
+        if args.board:
+            report_rp2(build_rp2(args.board, mpy_dir, args.picotool, args.jobs, args.clean,
+                                cmodules))
+        if args.unix:
+            r = build_unix(mpy_dir, args.jobs, args.clean, cmodules)
+            report_unix(r)
+            if not r["imports"]:
+                return 1
+    except FirmwareError as e:
+        sys.stderr.write("picofax.firmware: %s\n" % e)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
