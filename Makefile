@@ -5,7 +5,7 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 PIP     := $(VENV)/bin/pip
 PYTHON  ?= python3
-APT_PKGS := libspandsp-dev libtiff-dev espeak-ng gcc-arm-none-eabi libnewlib-arm-none-eabi
+APT_PKGS := libspandsp-dev libtiff-dev libtiff-tools espeak-ng gcc-arm-none-eabi libnewlib-arm-none-eabi openssl nodejs
 
 .PHONY: all setup sysdeps venv core mpylib demo test bench cross clean
 

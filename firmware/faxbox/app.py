@@ -48,7 +48,7 @@ def make_box(board, config, log=_log):
     box = None
 
     def cancel_requested(sid):
-        return box.runner._aborted(sid)
+        return box.runner.cancel_requested(sid)
     box = api.Box(config, make_prepare(), make_send(board, config, log, cancel_requested))
     return box
 
