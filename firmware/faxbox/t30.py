@@ -28,8 +28,9 @@ _CNG_ON_MS = const(500)
 _CNG_OFF_MS = const(3000)
 _CNG_STEP_MS = const(100)
 
-# Data pushed to the modem per poll at most, octets.
-_CODED_ROW_OCTETS = const(1200)  # worst-case MH row (alternating pels) plus fill
+# One coded row at most: faxt4.max_row_octets(1728, 576) is 3,756 (alternating pels,
+# MH, plus fill for 40 ms at 14400 bit/s). Allocated once per call.
+_CODED_ROW_OCTETS = const(3840)
 
 # States, named after the phases of T.30 Figure 5-2.
 S_PHASE_A = const(0)  # calling: CNG out, waiting for DIS
