@@ -1,7 +1,8 @@
 /*
  * HdlcV21Tx / HdlcV21Rx: SpanDSP 0.0.6's HDLC framer (CRC-16 FCS, bit stuffing,
  * flags) over its V.21 channel 2 FSK modem: the T.30 control channel
- * (T.30 §5.3.1 and §5.4: HDLC frames at 300 bit/s preceded by 1 s +/- 15 % of flags).
+ * (T.30 §5.3, binary coded signalling: HDLC frames at 300 bit/s after a
+ * preamble of flags lasting 1 s +/- 15 %).
  */
 #include "peer.h"
 
@@ -47,6 +48,11 @@ static void hdlc_v21_underflow(void *user)
     hdlc_tx_feed((HdlcV21TxObject *) user);
 }
 
+static int hdlc_v21_get_bit(void *user)
+{
+    return hdlc_tx_get_bit(((HdlcV21TxObject *) user)->hdlc);
+}
+
 static void hdlc_v21_status(void *user, int status)
 {
     HdlcV21TxObject *self = user;
@@ -77,7 +83,7 @@ static int HdlcV21Tx_init(HdlcV21TxObject *self, PyObject *args, PyObject *kw)
     if (self->frames == NULL) {
         return -1;
     }
-    /* CRC-16 (T.30 §5.3.7 FCS), one flag between frames, no progressive mode. */
+    /* CRC-16 FCS (T.30 §5.3, ISO/IEC 3309), one flag between frames, no progressive mode. */
     self->hdlc = hdlc_tx_init(NULL, FALSE, 1, FALSE, hdlc_v21_underflow, self);
     self->fsk = fsk_tx_init(NULL, &preset_fsk_specs[FSK_V21CH2], hdlc_v21_get_bit, self);
     if (self->hdlc == NULL || self->fsk == NULL) {

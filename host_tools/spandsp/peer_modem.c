@@ -1,15 +1,20 @@
 /*
  * ModemTx / ModemRx: SpanDSP 0.0.6's data pumps with raw bits in and out.
  *
- *   kind "v27ter" (4800/2400, V.27ter), "v29" (9600/7200, V.29), "v17"
+ *   kind "v27ter" (4800/2400, V.27ter), "v29" (9600/7200/4800, V.29), "v17"
  *   (14400/12000/9600/7200, V.17) or "v21" (300 bit/s, V.21 channel 2, the T.30
- *   control channel, T.30 §5.3.1).
+ *   control channel, T.30 §5.3).
  *
  * The transmitter takes bits from a queue (each pushed octet LSB first, the line
  * order of T.4 and HDLC). While the queue is empty and end() has not been called it
  * sends ones, as SpanDSP's own T.30 does when it has no data yet. After end() and an
  * empty queue it reports end of data to the modem, which then sends its turn-off
- * sequence (V.29 §4? segment 5, V.27ter §2.5, V.17 §4? ) and stops.
+ * sequence (V.27ter, V.29 and V.17 each define one) and stops.
+ *
+ * long_train only changes V.17 (short training may follow a first long one); the
+ * 0.0.6 V.27ter and V.29 transmitters have a single training sequence. On the
+ * receive side ModemRx.restart(short_train=True) selects V.17 short training, or
+ * for V.27ter/V.29 starts from the equalizer of the previous training.
  */
 #include "peer.h"
 
@@ -128,7 +133,7 @@ static int ModemTx_init(ModemTxObject *self, PyObject *args, PyObject *kw)
     case KIND_V17:
         self->modem = v17_tx_init(NULL, bit_rate, FALSE, modem_tx_get_bit, self);
         if (self->modem != NULL) {
-            /* V.17 §4? : the short training sequence is used after a first long one. */
+            /* V.17: the short training sequence may follow a first long one. */
             v17_tx_restart(self->modem, bit_rate, FALSE, !long_train);
             v17_tx_power(self->modem, (float) level_dbm0);
             v17_tx_set_modem_status_handler(self->modem, modem_tx_status, self);
@@ -188,7 +193,7 @@ static PyObject *ModemTx_push(ModemTxObject *self, PyObject *arg)
     p = view.buf;
     for (i = 0; i < view.len; i++) {
         for (j = 0; j < 8; j++) {
-            /* Octets go to the line LSB first (T.4 §2? and HDLC alike). */
+            /* Octets go to the line LSB first (T.4 and HDLC alike). */
             if (peer_queue_push1(&self->bits, (uint8_t) ((p[i] >> j) & 1)) < 0) {
                 PyBuffer_Release(&view);
                 return NULL;

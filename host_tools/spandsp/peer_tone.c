@@ -1,10 +1,12 @@
 /*
- * ToneTx / ToneRx: SpanDSP 0.0.6's modem connect tones.
- *   CNG: 1100 Hz, 0.5 s on / 3 s off (T.30 §4? ; Table? ) generated repeatedly.
- *   CED: 2100 Hz for 2.6-4.0 s (T.30 §5.2? , the ANS tone of V.25).
- *   ANSam: 2100 Hz with 15 Hz amplitude modulation (V.8 §5.2?).
- * ToneRx("ced") runs two detectors, one for CED (it also reports a V.21 flag
- * preamble) and one for ANSam, because 0.0.6 reports the two on separate detectors.
+ * ToneTx / ToneRx: SpanDSP 0.0.6's modem connect tones (T.30 phase A).
+ *   CNG: 1100 Hz, 0.5 s on / 3 s off, repeated (the calling tone).
+ *   CED: 2100 Hz for 2.6-4.0 s (the answer tone, ANS of V.25); SpanDSP plays 0.2 s
+ *        of silence, then 2.6 s of tone.
+ *   ANSam: 2100 Hz with 15 Hz amplitude modulation (V.8).
+ * ToneRx("ced") is SpanDSP's CED-or-preamble detector: it reports CED, ANSam (and
+ * their phase-reversed forms) and a V.21 flag preamble; ToneRx("cng") reports CNG.
+ * Each report is (name, sample_index); "none" means the tone has stopped.
  */
 #include "peer.h"
 
@@ -175,8 +177,7 @@ static int ToneRx_init(ToneRxObject *self, PyObject *args, PyObject *kw)
         self->ndet = 1;
     } else if (strcmp(kind, "ced") == 0) {
         types[0] = MODEM_CONNECT_TONES_FAX_CED_OR_PREAMBLE;
-        types[1] = MODEM_CONNECT_TONES_ANSAM;
-        self->ndet = 2;
+        self->ndet = 1;
     } else {
         PyErr_Format(PyExc_ValueError, "unknown tone %s", kind);
         return -1;

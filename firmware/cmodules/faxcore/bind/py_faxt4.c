@@ -56,6 +56,8 @@ static int Encoder_init(EncoderObject *self, PyObject *args, PyObject *kwds)
     }
     if (t4_enc_init(&self->st, width, coding, k, min_row_bits, self->work,
                     T4_WORK_WORDS(width)) != 0) {
+        PyMem_Free(self->work);
+        self->work = NULL;      /* encode() refuses to run on a failed init */
         PyErr_SetString(PyExc_ValueError, "bad coding, k or min_row_bits");
         return -1;
     }

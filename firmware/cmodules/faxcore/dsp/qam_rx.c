@@ -4,17 +4,13 @@
 #include "qam_rx.h"
 #include "qam_dds.h"
 #include "qam_tables.h"
-#ifdef FX_SCRATCH_DEBUG
-#include <stdio.h>
-#define DBG(...) fprintf(stderr, __VA_ARGS__)
-#else
-#define DBG(...)
-#endif
 
 /* Power meter time constant: 2^5 = 32 samples (4 ms). */
 #define POWER_SHIFT         5
-/* Gardner loop: proportional error is 2^-timing_shift; frequency 2^-(that + 6). */
+/* Gardner loop: proportional error is 2^-timing_shift; frequency 2^-(that + TIMING_FREQ_EXTRA). */
 #define TIMING_FREQ_EXTRA   8
+/* Symbols per coarse timing decision during acquisition. */
+#define ACQ_SYMBOLS         8
 /* A clock offset of more than about 1000 ppm is not tracked. */
 #define STEP_LIMIT_SHIFT    10
 
@@ -44,10 +40,18 @@ void qam_rx_restart(qam_rx_t *m)
     m->next_t_q16 = m->half_symbol_q16;
     m->step_q16 = m->half_symbol_q16;
     m->timing_integ = 0;
+    m->timing_err = 0;
+    m->timing_pair = 0;
     m->timing_on = 0;
+    m->timing_track = 0;
+    m->acquire = 1;
+    m->acq_n = 0;
+    m->acq_sym = 0;
+    m->acq_mid = 0;
     m->timing_rate_shift = 0;
     m->half = 0;
     m->agc_q12 = 4096;
+    m->agc_lim = 0x7FFFFFFF / 4096;
     for (i = 0; i < 2 * QAM_RX_EQ_LEN; i++) {
         m->x_re[i] = 0;
         m->x_im[i] = 0;
@@ -97,6 +101,23 @@ void qam_rx_set_agc(qam_rx_t *m, int32_t agc_num)
         rms = 1;
     }
     m->agc_q12 = agc_num / rms;
+    if (m->agc_q12 < 1) {
+        m->agc_q12 = 1;
+    }
+    /* Largest filter output whose product with the gain fits an int32. */
+    m->agc_lim = 0x7FFFFFFF / m->agc_q12;
+}
+
+/* Filter output (Q15) x AGC (Q12) >> 12 -> Q12, saturated. */
+static int16_t apply_agc(const qam_rx_t *m, int32_t y)
+{
+    if (y > m->agc_lim) {
+        return 32767;
+    }
+    if (y < -m->agc_lim) {
+        return -32768;
+    }
+    return fx_sat16((y * m->agc_q12) >> 12);
 }
 
 /* Interpolated matched-filter output delayed by frac_q16 samples from the newest input. */
@@ -108,8 +129,6 @@ static qam_point_t interpolate(const qam_rx_t *m, int32_t frac_q16)
     const int16_t *im;
     int32_t acc_re = 0;     /* Q15 x Q15 = Q30 */
     int32_t acc_im = 0;
-    int32_t y_re;
-    int32_t y_im;
     qam_point_t out;
     int k;
 
@@ -127,11 +146,9 @@ static qam_point_t interpolate(const qam_rx_t *m, int32_t frac_q16)
         acc_re += (int32_t) re[-k] * h[k];
         acc_im += (int32_t) im[-k] * h[k];
     }
-    /* >> 15: Q30 -> Q15; x agc (Q12) >> 12 -> Q12 constellation units. */
-    y_re = ((acc_re >> 15) * m->agc_q12) >> 12;
-    y_im = ((acc_im >> 15) * m->agc_q12) >> 12;
-    out.re = fx_sat16(y_re);
-    out.im = fx_sat16(y_im);
+    /* >> 15: Q30 -> Q15; then the AGC takes it to Q12 constellation units. */
+    out.re = apply_agc(m, acc_re >> 15);
+    out.im = apply_agc(m, acc_im >> 15);
     return out;
 }
 
@@ -157,15 +174,29 @@ static void gardner(qam_rx_t *m, qam_point_t now)
     int32_t d_im = (int32_t) m->prev_sym.im - now.im;
     /* (Q12 >> 1) x (Q12 >> 1) products: Q22, no overflow for |values| < 2^15. */
     int32_t err = (d_re >> 1) * (m->mid_sym.re >> 1) + (d_im >> 1) * (m->mid_sym.im >> 1);
-    int32_t adj = err >> (m->timing_shift + m->timing_rate_shift);
+    int32_t adj;
     int32_t lim = m->half_symbol_q16 >> STEP_LIMIT_SHIFT;
 
-    DBG("gardner err %d adj %d next %d\n", (int) err, (int) adj, (int) m->next_t_q16);
+    /* Periodic training patterns with a non-zero mean (V.29 ABAB) add an
+       error term that alternates in sign from symbol to symbol; applying the
+       sum over each pair of symbols cancels it. Each error is halved first. */
+    m->timing_err += err >> 1;
+    m->timing_pair ^= 1;
+    if (m->timing_pair) {
+        return;
+    }
+    adj = m->timing_err >> (m->timing_shift + m->timing_rate_shift);
+    m->timing_err = 0;
 
-    /* Positive: the instants are early; take the next samples later. */
-    /* The period correction is integrated at 2^TIMING_FREQ_EXTRA times the
+    /* Positive: the instants are early; take the next samples later. The
+       period correction is integrated at 2^TIMING_FREQ_EXTRA times the
        resolution of step_q16, so that the rounding of >> does not accumulate. */
     m->next_t_q16 += adj;
+    if (!m->timing_track) {
+        /* Acquisition: proportional only, so that pull-in does not wind up
+           the period estimate. */
+        return;
+    }
     m->timing_integ += adj;
     if (m->timing_integ > (lim << TIMING_FREQ_EXTRA)) {
         m->timing_integ = lim << TIMING_FREQ_EXTRA;
@@ -174,6 +205,35 @@ static void gardner(qam_rx_t *m, qam_point_t now)
         m->timing_integ = -(lim << TIMING_FREQ_EXTRA);
     }
     m->step_q16 = m->half_symbol_q16 + (m->timing_integ >> TIMING_FREQ_EXTRA);
+}
+
+/*
+ * Coarse timing for acquisition: the Gardner loop pulls in slowly when the
+ * symbol instants start near the zero crossings of a training pattern. Over
+ * ACQ_SYMBOLS symbols compare the energy of the symbol-instant samples with
+ * that of the mid-symbol samples; if the mid samples are stronger by a
+ * quarter, move the symbol instants by half a symbol.
+ */
+static void coarse_timing(qam_rx_t *m, qam_point_t sym)
+{
+    /* Q12 >> 4 = Q8 co-ordinates: squares below 2^22, 16 of them below 2^26. */
+    int32_t sr = sym.re >> 4;
+    int32_t si = sym.im >> 4;
+    int32_t mr = m->mid_sym.re >> 4;
+    int32_t mi = m->mid_sym.im >> 4;
+
+    m->acq_sym += sr * sr + si * si;
+    m->acq_mid += mr * mr + mi * mi;
+    if (++m->acq_n < ACQ_SYMBOLS) {
+        return;
+    }
+    if (m->acq_mid > m->acq_sym + (m->acq_sym >> 2)) {
+        /* The next T/2 sample becomes a symbol instant. */
+        m->half = 1;
+    }
+    m->acq_n = 0;
+    m->acq_sym = 0;
+    m->acq_mid = 0;
 }
 
 int qam_rx_sample(qam_rx_t *m, int16_t x)
@@ -215,6 +275,9 @@ int qam_rx_sample(qam_rx_t *m, int16_t x)
     }
     if (m->timing_on) {
         gardner(m, p);
+        if (m->acquire) {
+            coarse_timing(m, p);
+        }
     }
     m->prev_sym = p;
     return 1;
@@ -314,10 +377,22 @@ void qam_rx_set_centre(qam_rx_t *m, qam_cplx32_t obs, qam_point_t ref)
     m->eq_freq = 0;
 }
 
+/* Keep a Q28 coefficient within +-4.0 so that the filter sums cannot overflow. */
+static int32_t clamp_coeff(int32_t c)
+{
+    if (c > (1 << 30)) {
+        return 1 << 30;
+    }
+    if (c < -(1 << 30)) {
+        return -(1 << 30);
+    }
+    return c;
+}
+
 int32_t qam_rx_adapt(qam_rx_t *m, qam_point_t y, qam_point_t d, int mu_shift, int32_t pll_mul)
 {
-    int32_t e_re = (int32_t) d.re - y.re;     /* Q12, rotated frame */
-    int32_t e_im = (int32_t) d.im - y.im;
+    int32_t e_re = fx_sat16((int32_t) d.re - y.re);     /* Q12, rotated frame */
+    int32_t e_im = fx_sat16((int32_t) d.im - y.im);
     int16_t c = qam_dds_cos(m->eq_phase);
     int16_t s = qam_dds_sin(m->eq_phase);
     int32_t u_re;
@@ -325,26 +400,63 @@ int32_t qam_rx_adapt(qam_rx_t *m, qam_point_t y, qam_point_t d, int mu_shift, in
     int32_t pe;
     const int16_t *xr = &m->x_re[m->x_pos + 1];
     const int16_t *xi = &m->x_im[m->x_pos + 1];
-    int sh = mu_shift - 4;      /* Q12 x Q12 = Q24 product into Q28 coefficients */
+    /* (Q12 >> 1) x Q12 = Q23 product into Q28 coefficients: << 5, less mu_shift. */
+    int sh = mu_shift - 5;
     int k;
 
-    /* Error back in the equaliser's frame: e * e^{+j eq_phase}, Q12. */
-    u_re = (e_re * c - e_im * s) >> 15;
-    u_im = (e_im * c + e_re * s) >> 15;
+    /* Error back in the equaliser's frame: e * e^{+j eq_phase}, Q12, halved
+       (>> 16 instead of >> 15) so that the products below fit. */
+    u_re = (e_re * c - e_im * s) >> 16;
+    u_im = (e_im * c + e_re * s) >> 16;
     for (k = 0; k < QAM_RX_EQ_LEN; k++) {
         /* c += mu u conj(x) */
-        m->c_re[k] += (u_re * xr[k] + u_im * xi[k]) >> sh;
-        m->c_im[k] += (u_im * xr[k] - u_re * xi[k]) >> sh;
+        m->c_re[k] = clamp_coeff(m->c_re[k] + ((u_re * xr[k] + u_im * xi[k]) >> sh));
+        m->c_im[k] = clamp_coeff(m->c_im[k] + ((u_im * xr[k] - u_re * xi[k]) >> sh));
     }
 
-    /* Phase error Im{y conj(d)}: Q24 >> 8 -> Q16, about |d|^2 x angle (rad);
-       x pll_mul gives the turn-fraction correction; eq_freq integrates it at
-       64 times the resolution of the phase. */
-    pe = (((int32_t) y.im * d.re - (int32_t) y.re * d.im) >> 8) * pll_mul;
+    /* Phase error Im{y conj(d)}: each product Q24 >> 8 -> Q16, about
+       |d|^2 x angle (rad); clamped to +-2^21 so that x pll_mul (at most 1023)
+       fits. eq_freq integrates it at 64 times the resolution of the phase. */
+    pe = (((int32_t) y.im * d.re) >> 8) - (((int32_t) y.re * d.im) >> 8);
+    if (pe > (1 << 21)) {
+        pe = 1 << 21;
+    }
+    if (pe < -(1 << 21)) {
+        pe = -(1 << 21);
+    }
+    pe *= pll_mul;
     m->eq_freq += pe;
-    m->eq_phase += (uint32_t) (pe + (m->eq_freq >> 6));
+    if (m->eq_freq > (1 << 30)) {
+        m->eq_freq = 1 << 30;
+    }
+    if (m->eq_freq < -(1 << 30)) {
+        m->eq_freq = -(1 << 30);
+    }
+    m->eq_phase += (uint32_t) pe + (uint32_t) (m->eq_freq >> 6);
 
-    return (e_re * e_re + e_im * e_im);
+    /* Error power, Q12 >> 2 squared: Q20. */
+    e_re >>= 2;
+    e_im >>= 2;
+    return e_re * e_re + e_im * e_im;
+}
+
+int qam_rx_step_sign(qam_point_t a, qam_point_t b, int shift)
+{
+    /* Q12 >> 2 = Q10 co-ordinates so that the sums of squares fit. */
+    int32_t ar = a.re >> 2;
+    int32_t ai = a.im >> 2;
+    int32_t br = b.re >> 2;
+    int32_t bi = b.im >> 2;
+    int32_t dot = ar * br + ai * bi;
+    int32_t ref = (ar * ar + ai * ai + br * br + bi * bi) >> shift;
+
+    if (dot < -ref) {
+        return -1;
+    }
+    if (dot > ref) {
+        return 1;
+    }
+    return 0;
 }
 
 int qam_rx_level_dbm0(const qam_rx_t *m)

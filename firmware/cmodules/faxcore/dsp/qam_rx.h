@@ -47,10 +47,18 @@ typedef struct {
     int32_t next_t_q16;             /* time of the next T/2 sample, samples after the newest, Q16 */
     int32_t step_q16;               /* current T/2 in samples, Q16 (tracks clock offset) */
     int32_t timing_integ;           /* period correction, Q16 << TIMING_FREQ_EXTRA */
+    int32_t timing_err;             /* Gardner error summed over a pair of symbols, Q22 */
+    int timing_pair;                /* 1 after the first symbol of a pair */
     int timing_on;                  /* Gardner loop running */
+    int timing_track;               /* also integrate the clock offset (after training) */
+    int acquire;                    /* coarse half-symbol timing steps allowed (hunting) */
+    int acq_n;                      /* symbols in the current coarse timing decision */
+    int32_t acq_sym;                /* energy at symbol instants, Q16 */
+    int32_t acq_mid;                /* energy half a symbol later, Q16 */
     int timing_rate_shift;          /* extra shift of the timing loop (higher = slower) */
     int half;                       /* 0: next T/2 sample is mid-symbol, 1: symbol instant */
     int32_t agc_q12;                /* baseband (Q15) -> constellation units (Q12), Q12 */
+    int32_t agc_lim;                /* largest |filter output| the gain can take without overflow */
 
     /* Equaliser: T/2 spaced input ring (Q12), coefficients Q28 */
     int16_t x_re[2 * QAM_RX_EQ_LEN];
@@ -93,10 +101,18 @@ void qam_rx_set_centre(qam_rx_t *m, qam_cplx32_t obs, qam_point_t ref);
 /*
  * Adapt after a decision: y is the rotated output returned by qam_rx_symbol(),
  * d the decided or known point. mu_shift sets the LMS step (2^-mu_shift in
- * constellation units); pll_mul the carrier loop gain (0 holds the phase).
- * Returns the error power |d - y|^2, Q24.
+ * constellation units, at least 5); pll_mul the carrier loop gain (0 holds the
+ * phase, at most 1023). Returns the error power |d - y|^2, Q20.
  */
 int32_t qam_rx_adapt(qam_rx_t *m, qam_point_t y, qam_point_t d, int mu_shift, int32_t pll_mul);
+
+/*
+ * Differential test of two successive symbols a (older) and b, rotation
+ * independent: returns -1 when the step between them is more than about
+ * 110 degrees (Re{b conj(a)} < -(|a|^2 + |b|^2) / 4 when shift is 2, / 8 when
+ * 3), +1 when it is less than about 70 degrees (the mirror test), else 0.
+ */
+int qam_rx_step_sign(qam_point_t a, qam_point_t b, int shift);
 
 /* Set the AGC from the current power meter: agc_num is QAM_RX_AGC_x. */
 void qam_rx_set_agc(qam_rx_t *m, int32_t agc_num);

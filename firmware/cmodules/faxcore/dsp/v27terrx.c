@@ -21,27 +21,26 @@
 #define V27_SEG4_LONG_SYMBOLS   1074    /* V.27 ter §7, Table 3 */
 #define V27_SEG4_SHORT_SYMBOLS  58
 #define V27_SEG5_SYMBOLS        8
-/* Segment 3 is 50 symbols long, 14 short: more than this many seen means long. */
-#define V27_LONG_SEG3_MIN       30
+/* Segment 3 is 50 symbols long, 14 short: a longer run of reversals means long. */
+#define V27_LONG_SEG3_MIN       24
 
 #define V27_GUARD_LIMIT         33
 #define V27_SCRAMBLER_INIT      0x3C
 
-/* Symbols after carrier-up before the AGC is set (power meter settling). */
-#define V27_SETTLE_SYMBOLS      8
-/* Reversals left for the timing loop before averaging for phase. */
-#define V27_TIMING_SYMBOLS      4
-/* Fewest reversals averaged before segment 4 may start. */
+/* Reversals seen in a row before the AGC stops tracking the power meter. */
+#define V27_AGC_FREEZE_RUN      4
+/* Fewest reversals in a row, and reversals averaged, before segment 4 may start. */
+#define V27_MIN_REV_RUN         10
 #define V27_MIN_REV_SYMBOLS     4
-/* Give up if segment 4 has not started this many symbols after carrier-up. */
-#define V27_SEG3_TIMEOUT        120
 /* Segment 4 symbols at its end over which the training error is judged. */
 #define V27_JUDGE_LONG          256
 #define V27_JUDGE_SHORT         32
 /* Training passes when the mean error power is below 0.1 (unit circle), Q24. */
 #define V27_TRAIN_MAX_ERR_Q24   ((1 << 24) / 10)
 
-#define V27_TIMING_SHIFT        11
+/* Gardner acquisition gain (see qam_rx.c); 1200 Bd needs larger corrections in samples. */
+#define V27_TIMING_SHIFT_4800   9
+#define V27_TIMING_SHIFT_2400   8
 #define V27_MU_TRAIN_SHIFT      5
 #define V27_MU_DATA_SHIFT       7
 #define V27_PLL_TRAIN           800
@@ -49,12 +48,10 @@
 
 enum {
     V27_RX_IDLE,        /* no carrier */
-    V27_RX_SETTLE,      /* carrier up, power meter settling */
-    V27_RX_SEG3,        /* reversals: timing, then gain and phase */
+    V27_RX_SEG3,        /* hunting for reversals: timing, then gain and phase */
     V27_RX_SEG4,        /* equaliser training on the regenerated pattern */
     V27_RX_SEG5,        /* scrambled ones: no output */
-    V27_RX_DATA,
-    V27_RX_FAILED       /* training failed: wait for the carrier to drop */
+    V27_RX_DATA
 };
 
 /* cos, sin of k * 45 degrees, Q12. */
@@ -175,47 +172,75 @@ static void decode(v27ter_rx_state_t *s, int phase, int out)
     }
 }
 
-/* Segment 3: alternating sum of the reversals; a symbol with no reversal starts segment 4. */
-static void on_seg3(v27ter_rx_state_t *s, qam_point_t y, int since_up)
+/* Back to hunting for segment 3 with a fresh demodulator (carrier still on). */
+static void hunt(v27ter_rx_state_t *s)
 {
-    int32_t dd = ((int32_t) y.re * s->prev_y.re + (int32_t) y.im * s->prev_y.im) >> 2;
+    qam_rx_restart(&s->dem);
+    s->dem.timing_on = 1;
+    s->run = 0;
+    s->rev_sum.re = 0;
+    s->rev_sum.im = 0;
+    s->rev_n = 0;
+    set_state(s, V27_RX_SEG3);
+}
+
+/*
+ * Segment 3 hunt. Count a run of 180 degree reversals (noise rarely gives
+ * many), track the AGC until the run can be trusted, then sum the symbols with
+ * alternating sign: the sum points at the phase of every other symbol. A step
+ * of less than about 70 degrees after a run starts segment 4 (its first
+ * symbol repeats the previous phase). The run length tells the long training
+ * (segment 3 of 50 symbols) from the short one (14).
+ */
+static void on_seg3(v27ter_rx_state_t *s, qam_point_t y)
+{
+    int step = qam_rx_step_sign(s->prev_y, y, 2);
     static const qam_point_t ref = {4096, 0};
 
-    if (s->count > V27_TIMING_SYMBOLS && s->rev_n >= V27_MIN_REV_SYMBOLS && dd > 0) {
-        /* Reversal symbols with an even index were summed with + sign and map
-           to 0 degrees; this symbol repeats the previous one's phase. */
+    if (s->run < V27_AGC_FREEZE_RUN) {
+        qam_rx_set_agc(&s->dem, (s->bit_rate == 4800) ? QAM_RX_AGC_V27_4800
+                                                       : QAM_RX_AGC_V27_2400);
+    }
+    if (step < 0) {
+        s->run++;
+        if (s->run > V27_AGC_FREEZE_RUN) {
+            if (s->rev_n & 1) {
+                s->rev_sum.re -= y.re;
+                s->rev_sum.im -= y.im;
+            } else {
+                s->rev_sum.re += y.re;
+                s->rev_sum.im += y.im;
+            }
+            s->rev_n++;
+        }
+        return;
+    }
+    if (step > 0 && s->run >= V27_MIN_REV_RUN && s->rev_n >= V27_MIN_REV_SYMBOLS) {
         s->rev_sum.re /= s->rev_n;
         s->rev_sum.im /= s->rev_n;
         qam_rx_set_centre(&s->dem, s->rev_sum, ref);
+        s->dem.acquire = 0;
+        /* Summed with + sign (even index) = 0 degrees; this symbol repeats
+           the phase of the last one summed, whose index was rev_n - 1. */
         s->phase = (uint8_t) ((s->rev_n & 1) ? 0 : 4);
-        s->seg4_symbols = (since_up >= V27_LONG_SEG3_MIN) ? V27_SEG4_LONG_SYMBOLS
-                                                          : V27_SEG4_SHORT_SYMBOLS;
+        s->seg4_symbols = (s->run >= V27_LONG_SEG3_MIN) ? V27_SEG4_LONG_SYMBOLS
+                                                        : V27_SEG4_SHORT_SYMBOLS;
         /* The first segment 4 symbol (this one) used three scrambler bits. */
         s->scramble_reg = V27_SCRAMBLER_INIT;
         s->guard_count = 0;
         (void) clone_scramble(s);
         (void) clone_scramble(s);
         (void) clone_scramble(s);
-        s->dem.timing_rate_shift = 2;
+        s->dem.timing_rate_shift = 3;
         s->err_acc = 0;
         set_state(s, V27_RX_SEG4);
         s->count = 1;
         return;
     }
-    if (s->count > V27_TIMING_SYMBOLS) {
-        if (s->rev_n & 1) {
-            s->rev_sum.re -= y.re;
-            s->rev_sum.im -= y.im;
-        } else {
-            s->rev_sum.re += y.re;
-            s->rev_sum.im += y.im;
-        }
-        s->rev_n++;
-    }
-    if (since_up > V27_SEG3_TIMEOUT) {
-        s->put_bit(s->user, FX_STATUS_TRAINING_FAILED);
-        set_state(s, V27_RX_FAILED);
-    }
+    s->run = 0;
+    s->rev_sum.re = 0;
+    s->rev_sum.im = 0;
+    s->rev_n = 0;
 }
 
 static void end_seg4(v27ter_rx_state_t *s)
@@ -227,11 +252,13 @@ static void end_seg4(v27ter_rx_state_t *s)
         s->err_avg = 0;
         s->sig_avg = 0;
         s->block = 0;
-        s->dem.timing_rate_shift = 4;
+        s->dem.timing_rate_shift = 5;
+        s->dem.timing_track = 1;
         set_state(s, V27_RX_SEG5);
+        s->power_ref = s->dem.power;
     } else {
         s->put_bit(s->user, FX_STATUS_TRAINING_FAILED);
-        set_state(s, V27_RX_FAILED);
+        hunt(s);
     }
 }
 
@@ -245,27 +272,16 @@ static void on_symbol(v27ter_rx_state_t *s)
 
     s->count++;
     switch (s->state) {
-    case V27_RX_SETTLE:
-        if (s->count >= V27_SETTLE_SYMBOLS) {
-            qam_rx_set_agc(&s->dem, (s->bit_rate == 4800) ? QAM_RX_AGC_V27_4800
-                                                           : QAM_RX_AGC_V27_2400);
-            s->dem.timing_on = 1;
-            s->rev_sum.re = 0;
-            s->rev_sum.im = 0;
-            s->rev_n = 0;
-            set_state(s, V27_RX_SEG3);
-        }
-        break;
     case V27_RX_SEG3:
-        on_seg3(s, y, s->count + V27_SETTLE_SYMBOLS);
+        on_seg3(s, y);
         break;
     case V27_RX_SEG4:
         d = seg4_point(s);
         e = qam_rx_adapt(&s->dem, y, d, V27_MU_TRAIN_SHIFT, V27_PLL_TRAIN);
         judge = (s->seg4_symbols == V27_SEG4_LONG_SYMBOLS) ? V27_JUDGE_LONG : V27_JUDGE_SHORT;
         if (s->count > s->seg4_symbols - judge) {
-            /* Mean over the judged symbols: >> 8 (long) or >> 5 (short). */
-            s->err_acc += e >> ((judge == V27_JUDGE_LONG) ? 8 : 5);
+            /* Q20 << 4 = Q24, mean over the judged symbols: >> 8 (long) or >> 5 (short). */
+            s->err_acc += e >> ((judge == V27_JUDGE_LONG) ? 4 : 1);
         }
         if (s->count >= s->seg4_symbols) {
             end_seg4(s);
@@ -276,8 +292,9 @@ static void on_symbol(v27ter_rx_state_t *s)
         ph = slice(s, y);
         d = v27_points[ph];
         e = qam_rx_adapt(&s->dem, y, d, V27_MU_DATA_SHIFT, V27_PLL_DATA);
-        /* Sums over blocks of 256 symbols; SNR updated at each block's end. */
-        s->err_avg += e >> 8;
+        /* Sums over blocks of 256 symbols of Q24 >> 8 each (the Q20 error
+           >> 4); SNR updated at each block's end. */
+        s->err_avg += e >> 4;
         s->sig_avg += ((int32_t) d.re * d.re + (int32_t) d.im * d.im) >> 8;
         if ((++s->block & 255) == 0) {
             s->snr_db = qam_rx_snr_db(s->sig_avg, s->err_avg);
@@ -302,13 +319,15 @@ void v27ter_rx_init(v27ter_rx_state_t *s, int bit_rate, fx_put_bit_t put_bit, vo
     s->user = user;
     if (s->bit_rate == 4800) {
         qam_rx_init(&s->dem, qam_rx_rrc_v27_4800, QAM_RX_V27_4800_TAPS,
-                    QAM_DDS_RATE(V27_CARRIER_HZ), V27_HALF_SYMBOL_4800_Q16, V27_TIMING_SHIFT);
+                    QAM_DDS_RATE(V27_CARRIER_HZ), V27_HALF_SYMBOL_4800_Q16, V27_TIMING_SHIFT_4800);
     } else {
         qam_rx_init(&s->dem, qam_rx_rrc_v27_2400, QAM_RX_V27_2400_TAPS,
-                    QAM_DDS_RATE(V27_CARRIER_HZ), V27_HALF_SYMBOL_2400_Q16, V27_TIMING_SHIFT);
+                    QAM_DDS_RATE(V27_CARRIER_HZ), V27_HALF_SYMBOL_2400_Q16, V27_TIMING_SHIFT_2400);
     }
     s->carrier_on = 0;
     s->snr_db = 0;
+    s->power_ref = 0;
+    s->power_floor = 0;
     s->prev_y.re = 0;
     s->prev_y.im = 0;
     set_state(s, V27_RX_IDLE);
@@ -317,10 +336,9 @@ void v27ter_rx_init(v27ter_rx_state_t *s, int bit_rate, fx_put_bit_t put_bit, vo
 static void carrier_up(v27ter_rx_state_t *s)
 {
     s->carrier_on = 1;
-    qam_rx_restart(&s->dem);
     s->snr_db = 0;
     s->put_bit(s->user, FX_STATUS_CARRIER_UP);
-    set_state(s, V27_RX_SETTLE);
+    hunt(s);
 }
 
 void v27ter_rx(v27ter_rx_state_t *s, const int16_t amp[], int len)
@@ -332,12 +350,22 @@ void v27ter_rx(v27ter_rx_state_t *s, const int16_t amp[], int len)
         int32_t p = s->dem.power << 1;  /* mean square input */
 
         if (!s->carrier_on) {
-            if (p > QAM_POWER_ON_DBM0) {
+            /* After a loss seen relative to the trained level, a new carrier
+               must come 6 dB above the level at which it was lost, until the
+               line falls quiet (below -48 dBm0). */
+            if (p < QAM_POWER_OFF_DBM0) {
+                s->power_floor = 0;
+            }
+            if (p > QAM_POWER_ON_DBM0 && (s->dem.power >> 2) > s->power_floor) {
                 carrier_up(s);
             }
             continue;
         }
-        if (p < QAM_POWER_OFF_DBM0) {
+        /* Off below -48 dBm0, or (after training) 9 dB below the trained
+           level, so that loss is seen through line noise above -48 dBm0. */
+        if (p < QAM_POWER_OFF_DBM0
+            || (s->state >= V27_RX_SEG5 && s->dem.power < (s->power_ref >> 3))) {
+            s->power_floor = (p < QAM_POWER_OFF_DBM0) ? 0 : s->dem.power;
             s->carrier_on = 0;
             s->put_bit(s->user, FX_STATUS_CARRIER_DOWN);
             set_state(s, V27_RX_IDLE);

@@ -27,8 +27,11 @@ typedef struct {
     int carrier_on;
     int count;                      /* symbols in the current state */
     int seg4_symbols;               /* long or short training, found from segment 3 */
+    int run;                        /* segment 3 reversals in a row */
     qam_cplx32_t rev_sum;           /* alternating sum of segment 3 symbols, Q12 */
     int rev_n;
+    int32_t power_ref;              /* power meter at the end of training */
+    int32_t power_floor;            /* power meter when the carrier was last lost, 0 if quiet */
     qam_point_t prev_y;             /* last equaliser output, Q12 */
     uint16_t scramble_reg;          /* last 12 line bits (segment 4: the transmitter's clone) */
     uint8_t guard_count;            /* repetition guard counter, as the transmitter's */

@@ -147,7 +147,7 @@ static void next_stage(v27ter_tx_state_t *s)
         set_stage(s, V27_TX_DATA, 0);
         break;
     case V27_TX_TURNOFF:
-        set_stage(s, V27_TX_DRAIN, QAM_TX_V27_4800_SPAN);
+        set_stage(s, V27_TX_DRAIN, s->mod.span);
         break;
     default:
         set_stage(s, V27_TX_DONE, 0);

@@ -11,12 +11,6 @@
 #include "v29rx.h"
 #include "qam_dds.h"
 #include "qam_tables.h"
-#ifdef FX_SCRATCH_DEBUG
-#include <stdio.h>
-#define DBG(...) fprintf(stderr, __VA_ARGS__)
-#else
-#define DBG(...)
-#endif
 
 #define V29_CARRIER_HZ          1700
 /* T/2 at 2400 Bd: 8000 / 4800 samples, Q16. */
@@ -25,22 +19,20 @@
 #define V29_SEG3_SYMBOLS        384
 #define V29_SEG4_SYMBOLS        48
 
-/* Symbols after carrier-up before the AGC is set (power meter settling). */
-#define V29_SETTLE_SYMBOLS      16
-/* Segment 2 symbols left for the timing loop before averaging for phase. */
-#define V29_TIMING_SYMBOLS      24
-/* Fewest segment 2 symbols averaged before segment 3 may start. */
+/* ABAB steps seen in a row before the AGC stops tracking the power meter. */
+#define V29_AGC_FREEZE_RUN      8
+/* Further ABAB steps left for the timing loop before averaging for phase. */
+#define V29_TIMING_SYMBOLS      16
+/* Fewest ABAB steps in a row, and symbols averaged, before segment 3 may start. */
+#define V29_MIN_ABAB_RUN        40
 #define V29_MIN_ABAB_SYMBOLS    16
-/* Give up if segment 3 has not started this many symbols after carrier-up. */
-#define V29_ABAB_TIMEOUT        220
 /* Segment 3 symbols over which the training error is judged (its end). */
 #define V29_JUDGE_SYMBOLS       128
 /* Training passes when the mean error power is below 0.3 (squared constellation units), Q24. */
 #define V29_TRAIN_MAX_ERR_Q24   (3 * (1 << 24) / 10)
-/* Symbols below the carrier-off level before carrier loss is reported. */
 
 /* Gardner timing gain (see qam_rx.c) and LMS / carrier loop gains. */
-#define V29_TIMING_SHIFT        14
+#define V29_TIMING_SHIFT        12
 #define V29_MU_TRAIN_SHIFT      8
 #define V29_MU_DATA_SHIFT       10
 #define V29_PLL_TRAIN           64
@@ -48,12 +40,10 @@
 
 enum {
     V29_RX_IDLE,        /* no carrier */
-    V29_RX_SETTLE,      /* carrier up, power meter settling */
-    V29_RX_SEG2,        /* ABAB: timing, then gain and phase */
+    V29_RX_SEG2,        /* hunting for ABAB: timing, then gain and phase */
     V29_RX_SEG3,        /* CDCD: equaliser training on known symbols */
     V29_RX_SEG4,        /* scrambled ones: descrambler fill, no output */
-    V29_RX_DATA,
-    V29_RX_FAILED       /* training failed: wait for the carrier to drop */
+    V29_RX_DATA
 };
 
 #define Q12(x)  ((int16_t) ((x) * 4096))
@@ -67,8 +57,8 @@ static const qam_point_t v29_points[16] = {
 };
 
 /* Mean of segment 2 points A (-3, 0) and B: (3, -3) at 9600, (1, -1) at 7200. */
-static const qam_point_t v29_abab_mean_9600 = {Q12(0), Q12(-1.5)};
-static const qam_point_t v29_abab_mean_7200 = {Q12(-1), Q12(-0.5)};
+static const qam_point_t v29_abab_mean_9600 = {0, -6144};      /* (0, -1.5) */
+static const qam_point_t v29_abab_mean_7200 = {-4096, -2048};  /* (-1, -0.5) */
 static const qam_point_t v29_seg3_c = {Q12(3), Q12(0)};
 static const qam_point_t v29_seg3_d_9600 = {Q12(-3), Q12(3)};
 static const qam_point_t v29_seg3_d_7200 = {Q12(-1), Q12(1)};
@@ -159,38 +149,68 @@ static void decode(v29_rx_state_t *s, int idx, int out)
     }
 }
 
-/* Segment 2: average pairs of symbols; a step of less than 90 degrees starts segment 3. */
+/* Back to hunting for segment 2 with a fresh demodulator (carrier still on). */
+static void hunt(v29_rx_state_t *s)
+{
+    qam_rx_restart(&s->dem);
+    s->dem.timing_on = 1;
+    s->train_reg = 0x2A;
+    s->run = 0;
+    s->abab_sum.re = 0;
+    s->abab_sum.im = 0;
+    s->abab_n = 0;
+    set_state(s, V29_RX_SEG2);
+}
+
+/*
+ * Segment 2 hunt. ABAB steps by +-135 degrees every symbol: count a run of
+ * such steps (noise rarely gives many), track the AGC until the run is long
+ * enough to trust, then average the symbols (their mean is (A + B) / 2 at
+ * any sampling phase). A step of less than about 70 degrees after a long run
+ * is C following B: the first symbol of segment 3.
+ */
 static void on_seg2(v29_rx_state_t *s, qam_point_t y)
 {
-    int32_t dd = ((int32_t) y.re * s->prev_y.re + (int32_t) y.im * s->prev_y.im) >> 2;
+    int step = qam_rx_step_sign(s->prev_y, y, 3);
     qam_point_t ref;
 
-    if (s->count > V29_TIMING_SYMBOLS && s->abab_n >= V29_MIN_ABAB_SYMBOLS && dd > 0) {
-        /* This symbol is the first C of segment 3. Use an even number of
-           segment 2 symbols so A and B weigh the same. */
+    if (s->run < V29_AGC_FREEZE_RUN && (s->count & 3) == 0) {
+        qam_rx_set_agc(&s->dem, (s->bit_rate == 9600) ? QAM_RX_AGC_V29_9600
+                                                       : QAM_RX_AGC_V29_7200);
+    }
+    if (step < 0) {
+        s->run++;
+        if (s->run > V29_AGC_FREEZE_RUN + V29_TIMING_SYMBOLS) {
+            s->abab_sum.re += y.re;
+            s->abab_sum.im += y.im;
+            s->abab_n++;
+            s->abab_last = y;
+        }
+        return;
+    }
+    if (step > 0 && s->run >= V29_MIN_ABAB_RUN && s->abab_n >= V29_MIN_ABAB_SYMBOLS) {
+        /* An even count, so that A and B weigh the same in the mean. */
+        if (s->abab_n & 1) {
+            s->abab_sum.re -= s->abab_last.re;
+            s->abab_sum.im -= s->abab_last.im;
+            s->abab_n--;
+        }
         s->abab_sum.re /= s->abab_n;
         s->abab_sum.im /= s->abab_n;
         ref = (s->bit_rate == 9600) ? v29_abab_mean_9600 : v29_abab_mean_7200;
         qam_rx_set_centre(&s->dem, s->abab_sum, ref);
+        s->dem.acquire = 0;
         (void) train_bit(s);    /* the C just received */
-        s->dem.timing_rate_shift = 3;
+        s->dem.timing_rate_shift = 5;
         s->err_acc = 0;
         set_state(s, V29_RX_SEG3);
         s->count = 1;
         return;
     }
-    if (s->count > V29_TIMING_SYMBOLS) {
-        if ((s->abab_n & 1) == 0 || 1) {
-            s->abab_sum.re += y.re;
-            s->abab_sum.im += y.im;
-            s->abab_n++;
-        }
-    }
-    /* Keep the sum over an even count: drop the odd symbol only when judging. */
-    if (s->count > V29_ABAB_TIMEOUT) {
-        s->put_bit(s->user, FX_STATUS_TRAINING_FAILED);
-        set_state(s, V29_RX_FAILED);
-    }
+    s->run = 0;
+    s->abab_sum.re = 0;
+    s->abab_sum.im = 0;
+    s->abab_n = 0;
 }
 
 static void on_symbol(v29_rx_state_t *s)
@@ -201,19 +221,7 @@ static void on_symbol(v29_rx_state_t *s)
     int idx;
 
     s->count++;
-    DBG("st %d n %d y %d %d raw %d %d e %d step %d\n", s->state, s->count, y.re, y.im, s->dem.prev_sym.re, s->dem.prev_sym.im, (int) s->err_acc, (int) s->dem.step_q16);
     switch (s->state) {
-    case V29_RX_SETTLE:
-        if (s->count >= V29_SETTLE_SYMBOLS) {
-            qam_rx_set_agc(&s->dem, (s->bit_rate == 9600) ? QAM_RX_AGC_V29_9600
-                                                           : QAM_RX_AGC_V29_7200);
-            s->dem.timing_on = 1;
-            s->abab_sum.re = 0;
-            s->abab_sum.im = 0;
-            s->abab_n = 0;
-            set_state(s, V29_RX_SEG2);
-        }
-        break;
     case V29_RX_SEG2:
         on_seg2(s, y);
         break;
@@ -221,23 +229,28 @@ static void on_symbol(v29_rx_state_t *s)
         d = seg3_point(s);
         e = qam_rx_adapt(&s->dem, y, d, V29_MU_TRAIN_SHIFT, V29_PLL_TRAIN);
         if (s->count > V29_SEG3_SYMBOLS - V29_JUDGE_SYMBOLS) {
-            s->err_acc += e >> 7;       /* mean over 128 symbols */
+            s->err_acc += e >> 3;       /* Q20 << 4 = Q24, mean over 128 symbols (>> 7) */
         }
         if (s->count >= V29_SEG3_SYMBOLS) {
             if (s->err_acc < V29_TRAIN_MAX_ERR_Q24) {
                 s->put_bit(s->user, FX_STATUS_TRAINING_OK);
                 s->phase = 0;
                 s->scramble_reg = 0;
-                /* The training error gives the first estimate (symbol power 3^2 = 9, Q24). */
-                s->snr_db = qam_rx_snr_db(9 << 24 >> 4, s->err_acc >> 4);
+                /* The training error gives the first estimate; segment 3
+                   symbols have a mean power of 13.5 (9600) or 5.5 (7200),
+                   i.e. 27 or 11 << 19 in Q24 >> 4. */
+                s->snr_db = qam_rx_snr_db((s->bit_rate == 9600) ? (27 << 19) : (11 << 19),
+                                          s->err_acc >> 4);
                 s->err_avg = 0;
                 s->sig_avg = 0;
                 s->block = 0;
-                s->dem.timing_rate_shift = 5;
+                s->dem.timing_rate_shift = 7;
+                s->dem.timing_track = 1;
                 set_state(s, V29_RX_SEG4);
+                s->power_ref = s->dem.power;
             } else {
                 s->put_bit(s->user, FX_STATUS_TRAINING_FAILED);
-                set_state(s, V29_RX_FAILED);
+                hunt(s);
             }
         }
         break;
@@ -246,10 +259,10 @@ static void on_symbol(v29_rx_state_t *s)
         idx = slice(s, y);
         d = v29_points[idx];
         e = qam_rx_adapt(&s->dem, y, d, V29_MU_DATA_SHIFT, V29_PLL_DATA);
-        /* Sums over blocks of 256 symbols (>> 8 each, so they fit); the SNR is
-           updated at the end of each whole block, so the carrier's decay at
-           the end never counts. */
-        s->err_avg += e >> 8;
+        /* Sums over blocks of 256 symbols of Q24 >> 8 each (the Q20 error
+           >> 4), so they fit; the SNR is updated at the end of each whole
+           block, so the carrier's decay at the end never counts. */
+        s->err_avg += e >> 4;
         s->sig_avg += ((int32_t) d.re * d.re + (int32_t) d.im * d.im) >> 8;
         if ((++s->block & 255) == 0) {
             s->snr_db = qam_rx_snr_db(s->sig_avg, s->err_avg);
@@ -276,6 +289,8 @@ void v29_rx_init(v29_rx_state_t *s, int bit_rate, fx_put_bit_t put_bit, void *us
                 V29_HALF_SYMBOL_Q16, V29_TIMING_SHIFT);
     s->carrier_on = 0;
     s->snr_db = 0;
+    s->power_ref = 0;
+    s->power_floor = 0;
     s->prev_y.re = 0;
     s->prev_y.im = 0;
     set_state(s, V29_RX_IDLE);
@@ -284,11 +299,9 @@ void v29_rx_init(v29_rx_state_t *s, int bit_rate, fx_put_bit_t put_bit, void *us
 static void carrier_up(v29_rx_state_t *s)
 {
     s->carrier_on = 1;
-    qam_rx_restart(&s->dem);
-    s->train_reg = 0x2A;
     s->snr_db = 0;
     s->put_bit(s->user, FX_STATUS_CARRIER_UP);
-    set_state(s, V29_RX_SETTLE);
+    hunt(s);
 }
 
 void v29_rx(v29_rx_state_t *s, const int16_t amp[], int len)
@@ -300,12 +313,22 @@ void v29_rx(v29_rx_state_t *s, const int16_t amp[], int len)
         int32_t p = s->dem.power << 1;  /* mean square input */
 
         if (!s->carrier_on) {
-            if (p > QAM_POWER_ON_DBM0) {
+            /* After a loss seen relative to the trained level, a new carrier
+               must come 6 dB above the level at which it was lost, until the
+               line falls quiet (below -48 dBm0). */
+            if (p < QAM_POWER_OFF_DBM0) {
+                s->power_floor = 0;
+            }
+            if (p > QAM_POWER_ON_DBM0 && (s->dem.power >> 2) > s->power_floor) {
                 carrier_up(s);
             }
             continue;
         }
-        if (p < QAM_POWER_OFF_DBM0) {
+        /* Off below -48 dBm0, or (after training) 9 dB below the trained
+           level, so that loss is seen through line noise above -48 dBm0. */
+        if (p < QAM_POWER_OFF_DBM0
+            || (s->state >= V29_RX_SEG4 && s->dem.power < (s->power_ref >> 3))) {
+            s->power_floor = (p < QAM_POWER_OFF_DBM0) ? 0 : s->dem.power;
             s->carrier_on = 0;
             s->put_bit(s->user, FX_STATUS_CARRIER_DOWN);
             set_state(s, V29_RX_IDLE);

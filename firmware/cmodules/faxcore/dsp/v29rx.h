@@ -24,8 +24,12 @@ typedef struct {
     int state;                      /* V29_RX_* in v29rx.c */
     int carrier_on;
     int count;                      /* symbols in the current state */
+    int run;                        /* segment 2 steps of about 135 degrees in a row */
     qam_cplx32_t abab_sum;          /* sum of segment 2 symbols, Q12 */
+    qam_point_t abab_last;          /* last symbol added to abab_sum */
     int abab_n;
+    int32_t power_ref;              /* power meter at the end of training */
+    int32_t power_floor;            /* power meter when the carrier was last lost, 0 if quiet */
     qam_point_t prev_y;             /* last equaliser output, Q12 */
     uint8_t train_reg;              /* segment 3 generator, as the transmitter's */
     uint8_t phase;                  /* absolute phase of the last symbol, 45 degree steps */

@@ -147,7 +147,8 @@ def build_decoder(codes, root_bits):
 
 def emit_decoder(name, codes, root_bits, out):
     table = build_decoder(codes, root_bits)
-    out.append("/* %d entries; root indexed by the next %d stream bits. */" % (len(table), root_bits))
+    out.append("/* %d entries; root indexed by the next %d stream bits. */"
+               % (len(table), root_bits))
     out.append("const t4_dec_entry_t %s[%d] = {" % (name, len(table)))
     for i in range(0, len(table), 4):
         row = ", ".join("{%d, %d, %s}" % e for e in table[i:i + 4])

@@ -9,8 +9,10 @@
  * T.6 has no EOL, so an MMR error ends the page.
  *
  * The standard leaves the receiver's end-of-page rule open; RTC is six EOLs
- * (T.4 §4.1.4). Here two consecutive EOLs end the page: no row can begin with
- * eleven zeros, so EOL EOL only occurs in RTC (or in a corrupted row).
+ * (T.4 §4.1.4). Here two consecutive EOLs end the page once a row has been
+ * decoded: no row can begin with eleven zeros, so EOL EOL only occurs in RTC (or
+ * in a corrupted row), and a burst of zeros is one EOL with fill. Extra EOLs
+ * before the first row are skipped; six of them (RTC alone) end an empty page.
  */
 #include <string.h>
 
@@ -21,6 +23,7 @@
 #define RING_MASK       (T4_RING_OCTETS - 1)
 #define EOL_ZEROS       11      /* EOL = 11 zeros then a 1, any extra zeros are fill */
 #define MAX_CODE_BITS   13      /* longest code word, Table 3/T.4 black make-up */
+#define RTC_EOLS        6       /* T.4 §4.1.4 */
 
 /* Results of the decoding steps. */
 #define R_OK        0
@@ -372,7 +375,7 @@ static int step_t4(t4_dec_state_t *s, uint8_t *row)
             }
             s->zeros = 0;
             s->eol_run = (s->state == T4_D_HUNT) ? 1 : s->eol_run + 1;
-            if (s->eol_run >= 2) {
+            if ((s->eol_run >= 2 && s->rows > 0) || s->eol_run >= RTC_EOLS) {
                 s->state = T4_D_END;
                 return 0;
             }

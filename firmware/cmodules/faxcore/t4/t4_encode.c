@@ -34,13 +34,15 @@ static const t4_enc_code_t vert_codes[7] = {
 
 int t4_enc_max_octets(int width, int min_row_bits)
 {
-    /* Bound on one row: a 1-D row costs at most 12 bits per pel (a terminating code
-     * is at most 12 bits; a make-up plus terminating code covers at least 64 pels)
-     * plus 12 for a leading white run of 0; a 2-D row at most 2 bits per pel for
-     * pass codes and 15 per pel for vertical or horizontal codes plus 27. Add the
-     * previous row's fill, EOL and tag, and the carried partial octet. RTC is far
-     * below this. */
-    return (min_row_bits + EOL_BITS + 1 + 17 * width + 27 + 7) / 8 + 2;
+    /* Bound on one row. A run of r >= 1 pels costs at most 12 r bits (a terminating
+     * code is at most 12 bits, Table 2/T.4; make-up codes cover 64 or more pels).
+     * 1-D: at most 12 bits per pel, plus 10 for a leading run of 0. 2-D: pass codes
+     * take 4 bits per pair of reference changes (2 per pel); a vertical code (at
+     * most 7 bits) or a horizontal code with its runs (3 + 12 per pel) covers at
+     * least one pel per code, so at most 15 per pel, plus 20 for two runs of 0 at
+     * the row ends. Add the previous row's fill, EOL + tag, a carried partial octet
+     * and some slack. RTC or EOFB with the last fill is far below this. */
+    return (min_row_bits + EOL_BITS + 1 + 17 * width + 64 + 7) / 8 + 2;
 }
 
 int t4_enc_init(t4_enc_state_t *s, int width, int coding, int k, int min_row_bits,
@@ -108,9 +110,10 @@ static int put_code(t4_enc_state_t *s, uint8_t *out, const t4_enc_code_t *c)
     return c->len;
 }
 
-/* One run of pels, T.4 §4.1.1 and Table 3/T.4: runs over 2560 repeat the 2560
- * make-up code; a run of 64 or more takes one make-up code; every run ends with a
- * terminating code. Returns the bits written. */
+/* One run of pels, T.4 §4.1.1 and Table 3/T.4: while 2624 or more pels are left
+ * the 2560 make-up code is repeated; then a run of 64 or more takes one make-up
+ * code for its multiple of 64; every run ends with a terminating code (0..63).
+ * Returns the bits written. */
 static int put_run(t4_enc_state_t *s, uint8_t *out, int colour, int run)
 {
     const t4_enc_code_t *term = colour ? t4_black_term : t4_white_term;
