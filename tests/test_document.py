@@ -2,6 +2,7 @@
 pel with Pillow's decoding of the same file, scaled here with numpy by the documented
 rule (reduction: a fax pel is black if any source pel mapping to it is; enlargement:
 nearest source pel), at a size worked out here in floating point."""
+import io
 import os
 import struct
 import tracemalloc
@@ -9,6 +10,8 @@ import zlib
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image, TiffImagePlugin
 
 from faxbox import document, spool
@@ -18,7 +21,7 @@ LINES_PER_MM = {"standard": 3.85, "fine": 7.7, "superfine": 15.4}
 
 
 def expect_size(w, h, xdpi, ydpi, quality):
-    # T.4 §2.2: 8 pels/mm across; within 1 % of 1:1 counts as 1:1; wider than 1728
+    # T.4 §2: 8 pels/mm across; within 1 % of 1:1 counts as 1:1; wider than 1728
     # pels is reduced to 1728 keeping the aspect ratio.
     ow = w * 25.4 / xdpi * 8
     oh = h * 25.4 / ydpi * LINES_PER_MM[quality]
@@ -191,8 +194,12 @@ def test_pgm_pbm_without_resolution(tmp_path):
 def test_real_fax_tiffs(tmp_path):
     from picofax import corpus
 
-    for name in ("F01_viewfax.tif", "F05_g4-multi.tiff"):
-        check_document(corpus.fetch(name), tmp_path, "fine")
+    # F01: 1728 wide fax page (passes 1:1); F05: 3 A4 pages at 400 dpi (reduced,
+    # centred); F04: 2548 x 3296 at 200 dpi, dense text, wider than the line.
+    pages = [check_document(corpus.fetch(name), tmp_path, "fine")
+             for name in ("F01_viewfax.tif", "F05_g4-multi.tiff", "F04_pport_g4.tif")]
+
+    assert pages == [1, 3, 1]
 
 
 def expect_error(path, code, tmp_path, limits=None):
@@ -240,7 +247,7 @@ def test_failure_on_a_late_page_leaves_no_pages(tmp_path):
     data[off + count // 2:off + count] = b"\x00" * (count - count // 2)
     path.write_bytes(bytes(data))
 
-    expect_error(path, 12400, tmp_path)
+    expect_error(path, 39007, tmp_path)
 
 
 def test_truncated_g4_file(tmp_path):
@@ -255,7 +262,7 @@ def test_truncated_g4_file(tmp_path):
     else:
         path.write_bytes(data[:len(data) // 3])
 
-    expect_error(path, 12400, tmp_path)
+    expect_error(path, 39007, tmp_path)
 
 
 def _png(width, height, ctype, depth, idat):
@@ -287,11 +294,11 @@ def test_zip_bomb_png_is_bounded(tmp_path):
     assert n == 1 and peak < 2 * 1024 * 1024, peak
     _, got = read_page(spool.page_path(str(spool_dir), 1))
     assert got.any()  # all-zero grey is black
-    expect_error(huge, 12500, tmp_path)
+    expect_error(huge, 39001, tmp_path)
     # A declared 8000 x 8000 grey page decodes to 64 MB: over a 16 MB budget.
     big = tmp_path / "big.png"
     big.write_bytes(_png(8000, 8000, 0, 8, bomb))
-    expect_error(big, 12500, tmp_path, Limits(max_decoded=16 * 1024 * 1024))
+    expect_error(big, 39001, tmp_path, Limits(max_decoded=16 * 1024 * 1024))
 
 
 def test_interlaced_png_refused(tmp_path):
@@ -309,7 +316,7 @@ def test_page_limit(tmp_path):
     pages = [Image.new("1", (200, 100), 1) for _ in range(4)]
     pages[0].save(path, compression="group4", save_all=True, append_images=pages[1:])
 
-    assert "3 pages" in expect_error(path, 12500, tmp_path, Limits(max_pages=3))
+    assert "3 pages" in expect_error(path, 39001, tmp_path, Limits(max_pages=3))
 
 
 def test_media_error_str():
@@ -317,3 +324,55 @@ def test_media_error_str():
 
     assert (e.code, e.message, str(e)) == (12300, "nope", "12300: nope")
     assert isinstance(e, Exception)
+
+
+def _fuzz_inputs():
+    """Small valid files of each kind, as bytes."""
+    out = {}
+    black = text_like(120, 90, 11)
+    for name, kw in (("g4.tif", dict(compression="group4", dpi=(100, 100))),
+                     ("g3.tif", dict(compression="group3", tiffinfo={292: 1})),
+                     ("pb.tif", dict(compression="packbits")),
+                     ("a.png", {}), ("a.pbm", {})):
+        buf = io.BytesIO()
+        fmt = {"tif": "TIFF", "png": "PNG", "pbm": "PPM"}[name.rsplit(".", 1)[1]]
+        bilevel(black).save(buf, format=fmt, **kw)
+        out[name] = buf.getvalue()
+    grey = Image.fromarray((np.arange(60 * 50).reshape(50, 60) % 256).astype(np.uint8))
+    buf = io.BytesIO()
+    grey.save(buf, format="PNG")
+    out["g.png"] = buf.getvalue()
+    return out
+
+
+_FUZZ = _fuzz_inputs()
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(sorted(_FUZZ)), cuts=st.lists(
+    st.tuples(st.integers(0, 10 ** 6), st.integers(0, 255)), min_size=1, max_size=6),
+    truncate=st.integers(0, 10 ** 6))
+def test_damaged_files_fail_only_with_media_error(tmp_path, name, cuts, truncate):
+    # Any damage (overwritten octets, a cut) either still decodes or raises
+    # MediaError: never another exception, and never a page file left behind.
+    data = bytearray(_FUZZ[name])
+    for pos, val in cuts:
+        data[pos % len(data)] = val
+    if truncate % 3 == 0:
+        data = data[:truncate % len(data)]
+    path = tmp_path / ("f-" + name)
+    path.write_bytes(bytes(data))
+    spool_dir = tmp_path / "fuzz"
+    spool_dir.mkdir(exist_ok=True)
+    for f in os.listdir(spool_dir):
+        os.remove(spool_dir / f)
+
+    try:
+        n = document.prepare(str(path), str(spool_dir), "standard",
+                             Limits(max_decoded=4 * 1024 * 1024))
+    except MediaError as e:
+        assert e.code in (12300, 39007, 39001)
+        assert os.listdir(spool_dir) == []
+    else:
+        assert len(os.listdir(spool_dir)) == n

@@ -72,7 +72,7 @@ def silent_rig(tmp_path):
 def _fax_tiff(path, pages=2):
     """A fine-resolution fax TIFF drawn from a real document's first pages."""
     from picofax import corpus, render
-    pdf = corpus.fetch("D02_usrguide.pdf")
+    pdf = corpus.fetch(corpus.DEMO_DOCUMENT)
     return render.render_pdf(pdf, str(path), quality="fine", pages=range(pages))
 
 

@@ -1,15 +1,15 @@
 # Documents to fax pages: sniff the type of a downloaded file from its bytes, decode
 # it row by row and write one spool page per document page, normalised to 1728 pels
-# at 8 pels/mm and the chosen row resolution (T.4 (07/2003) §2.2).
+# at 8 pels/mm and the chosen row resolution (T.4 (07/2003) §2).
 #
-# Error codes (Twilio error dictionary numbers; the 34xxx fax codes are for the call,
-# never for media). MediaError.code is one of these:
+# Error codes, from the box's one table (errors.py; the 34xxx fax codes are for the
+# call, never for media). MediaError.code is one of these:
 #
 #   code   meaning                         when
-#   12300  invalid content type            not a type the box decodes (PDF, JPEG,
+#   12300  invalid content type (Twilio)   not a type the box decodes (PDF, JPEG,
 #                                          colour TIFF, interlaced PNG, LZW TIFF, ...)
-#   12400  malformed document              truncated, inconsistent or corrupt file
-#   12500  document too large              a limit below was exceeded
+#   39007  media unreadable (box)          truncated, inconsistent or corrupt file
+#   39001  media too large (box)           a limit below was exceeded
 #
 # Only the first two messages tell the user what to do instead; all are one line.
 import os
@@ -20,9 +20,9 @@ except ImportError:  # CPython: const() is the identity
     def const(x):
         return x
 
-ERR_UNSUPPORTED = const(12300)
-ERR_MALFORMED = const(12400)
-ERR_TOO_LARGE = const(12500)
+from faxbox.errors import CONTENT_TYPE as ERR_UNSUPPORTED
+from faxbox.errors import MEDIA_TOO_LARGE as ERR_TOO_LARGE
+from faxbox.errors import MEDIA_UNREADABLE as ERR_MALFORMED
 
 # Limits (trade-offs):
 # - pages: each spooled page is ~10-60 KB of MMR in ~850 KB of flash, and a long job

@@ -1,8 +1,8 @@
 # Page geometry: maps a decoded source bitmap onto a Group 3 fax page, row by row.
 #
-# Standard: ITU-T T.4 (07/2003). T.4 §2.2: a scan line of 1728 pels over 215 mm,
+# Standard: ITU-T T.4 (07/2003). T.4 §2: a scan line of 1728 pels over 215 mm,
 # i.e. 8 pels/mm across (taken here as exactly 8000 pels/m); rows at 3.85 l/mm
-# ("standard"), 7.7 l/mm ("fine") or 15.4 l/mm ("superfine", T.4 §2.2 / Table 2/T.30
+# ("standard"), 7.7 l/mm ("fine") or 15.4 l/mm ("superfine", Table 2/T.30
 # bit 41).
 #
 # Resolutions are passed as rationals (num, den) in pels per metre, or None when the
@@ -19,11 +19,11 @@ except ImportError:  # CPython: const() is the identity
     def const(x):
         return x
 
-FAX_WIDTH_PELS = const(1728)  # T.4 §2.2
+FAX_WIDTH_PELS = const(1728)  # T.4 §2
 ROW_OCTETS = const(216)  # FAX_WIDTH_PELS / 8
-_X_PELS_PER_M = const(8000)  # 8 pels/mm, T.4 §2.2
+_X_PELS_PER_M = const(8000)  # 8 pels/mm, T.4 §2
 
-# Rows per metre for each quality name (T.4 §2.2).
+# Rows per metre for each quality name (T.4 §2).
 Y_RES_ROWS_PER_M = {"standard": 3850, "fine": 7700, "superfine": 15400}
 
 # Fax files label 7.7 l/mm as 196 dpi and 8 pels/mm as 204 dpi (0.2 % and 0.4 % off).
@@ -135,6 +135,7 @@ class Scaler:
             set_pels(self._line, j0 + self.x_off, j1 + self.x_off)
 
     def _hscale(self, src):
+        # Scales one source row into self._line; returns False if it is all white.
         line = self._line
         line[:] = self._zero
         sw = self.src_w
@@ -145,12 +146,15 @@ class Scaler:
             for i in range(nbytes - 1):
                 line[o + i] = src[i]
             line[o + nbytes - 1] = src[nbytes - 1] & last_mask
-            return
+            return True
         start = -1
+        black = False
         for i in range(nbytes):
             b = src[i]
             if i == nbytes - 1:
                 b &= last_mask
+            if b:
+                black = True
             if b == 0:
                 if start >= 0:
                     self._run(start, i << 3)
@@ -169,6 +173,7 @@ class Scaler:
                         start = -1
         if start >= 0:
             self._run(start, sw)
+        return black
 
     def rows(self, src_rows):
         """Generator: consumes an iterable of source rows, yields exactly out_h fax
@@ -182,11 +187,12 @@ class Scaler:
         for src in src_rows:
             if s >= sh:
                 break
-            self._hscale(src)
+            black = self._hscale(src)
             if oh <= sh:
                 # Reduction: rows s with equal s * oh // sh make one output row.
-                for i in range(ROW_OCTETS):
-                    acc[i] |= line[i]
+                if black:
+                    for i in range(ROW_OCTETS):
+                        acc[i] |= line[i]
                 if (s + 1) * oh // sh != s * oh // sh:
                     yield acc
                     acc[:] = self._zero

@@ -245,7 +245,12 @@ class PngFile:
         for _ in range(self.height):
             got = 0
             while got < stride + 1:
-                n = z.readinto(cview[got:])
+                try:
+                    n = z.readinto(cview[got:])
+                except OSError:
+                    # MicroPython's inflater reports corrupt data as EINVAL; file
+                    # read errors land here too (the file is local, so rare).
+                    raise _malformed("bad image data")
                 if not n:
                     raise _malformed("image data ends early")
                 got += n

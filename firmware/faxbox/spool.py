@@ -99,10 +99,12 @@ class PageWriter:
         self._f.flush()
         self._f.close()
         try:
-            os.remove(self.path)  # MicroPython's rename does not replace on all ports
+            os.rename(self._tmp, self.path)  # atomic replace on littlefs and POSIX
         except OSError:
-            pass
-        os.rename(self._tmp, self.path)
+            # FAT refuses to rename over an existing file: drop the old page first
+            # (a power cut just then leaves no page rather than half of one).
+            os.remove(self.path)
+            os.rename(self._tmp, self.path)
 
     def abort(self):
         self._f.close()

@@ -13,7 +13,7 @@
 # codec `faxt4`. Everything else raises MediaError with a user-facing message.
 import struct
 
-from faxbox.document import ERR_MALFORMED, ERR_UNSUPPORTED, MediaError
+from faxbox.document import ERR_MALFORMED, ERR_TOO_LARGE, ERR_UNSUPPORTED, MediaError
 
 try:
     from micropython import const
@@ -34,19 +34,16 @@ _TAG_ROWS_PER_STRIP = const(278)
 _TAG_STRIP_COUNTS = const(279)
 _TAG_XRES = const(282)
 _TAG_YRES = const(283)
-_TAG_PLANAR = const(284)
 _TAG_T4_OPTIONS = const(292)
-_TAG_T6_OPTIONS = const(293)
 _TAG_RES_UNIT = const(296)
 _TAG_TILE_WIDTH = const(322)
-_TAGS_KEPT = (256, 257, 258, 259, 262, 266, 273, 277, 278, 279, 282, 283, 284, 292,
-              293, 296, 322)
+_TAGS_KEPT = (256, 257, 258, 259, 262, 266, 273, 277, 278, 279, 282, 283, 292, 296,
+              322)
 
 # Field types (TIFF 6.0 §2) and their sizes in octets.
 _TYPE_SIZE = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8}
 
 _COMP_NONE = const(1)
-_COMP_CCITT_RLE = const(2)
 _COMP_G3 = const(3)
 _COMP_G4 = const(4)
 _COMP_PACKBITS = const(32773)
@@ -230,7 +227,11 @@ class TiffPage:
         out = bytearray((self.width + 7) >> 3)
         rps = self.rows_per_strip
         nrow = len(out)
-        dec = faxt4.Decoder(self.width, coding, self.fill_order)
+        try:
+            dec = faxt4.Decoder(self.width, coding, self.fill_order)
+        except ValueError:
+            raise MediaError(ERR_TOO_LARGE, "Group 3/4 pages wider than the codec "
+                             "handles (%d pels)" % self.width)
         # The codec writes 1 for pels coded as black runs. As in libtiff, the runs
         # hold sample values: with BlackIsZero a "black" run is value 1 = white.
         invert = self.photometric == 1

@@ -106,8 +106,14 @@ def build_parser():
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8080)
     s.add_argument("--data", default="build/sim-data", help="the box's data folder")
-    s.add_argument("--far", choices=("spandsp", "silent"), default="spandsp",
+    s.add_argument("--far", default="spandsp",
+                   choices=("spandsp", "box", "silent", "voice", "busy", "reorder", "sit",
+                            "noanswer"),
                    help="what answers every number the box dials")
+    s.add_argument("--country", default="US",
+                   help="the simulated exchange's tones and the box's line profile "
+                        "(US, UK, DE, FR, AU, JP)")
+    s.add_argument("--rings", type=int, default=2, help="rings before the far end answers")
     s.add_argument("--rx-dir", default="build/sim-received",
                    help="where the far fax machine stores the pages it receives")
     s.add_argument("--noise-dbm0", type=float, default=-60.0, help="line noise level")
@@ -119,8 +125,9 @@ def build_parser():
     s.set_defaults(func=cmd_sim)
 
     d = sub.add_parser("demo", help="send a real document end to end on the simulated board")
-    d.add_argument("--document", default="D02_usrguide.pdf",
-                   help="a document name known to picofax.corpus, or a PDF/TIFF path")
+    d.add_argument("--document", default=None,
+                   help="a document name known to picofax.corpus (default: its demo "
+                        "document, a 5-page US government filing), or a PDF/TIFF path")
     d.add_argument("--pages", default="1-3", help="page range of the document to send")
     d.add_argument("--quality", default="fine", choices=("standard", "fine"))
     d.add_argument("--out", default="build/demo", help="folder for the demo's files")

@@ -99,7 +99,7 @@ class BoxProcess:
     """`picofax sim` as a child process; its log lines are kept and optionally shown."""
 
     def __init__(self, data, rx_dir, account_sid, token, far="spandsp", noise_dbm0=-60.0,
-                 show=None, log_path=None, wav=None):
+                 show=None, log_path=None, wav=None, country=None, rings=None):
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         cmd = [sys.executable, "-u", "-m", "picofax.cli", "sim", "--port", str(self.port),
@@ -108,6 +108,10 @@ class BoxProcess:
                "--auth-token", token]
         if wav:
             cmd += ["--wav", wav]
+        if country:
+            cmd += ["--country", country]
+        if rings is not None:
+            cmd += ["--rings", str(rings)]
         env = dict(os.environ)
         here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env["PYTHONPATH"] = here + os.pathsep + env.get("PYTHONPATH", "")
@@ -198,9 +202,11 @@ def prepare_document(document, pages, quality, out_dir):
     return name, src
 
 
-def run_demo(out_dir, document="D02_usrguide.pdf", pages="1-3", quality="fine", far="spandsp",
+def run_demo(out_dir, document=None, pages="1-3", quality="fine", far="spandsp",
              noise_dbm0=-60.0, say=print, show_box=None, timeout_s=900):
     """The whole demo; returns a dict of what happened (used by the tests too)."""
+    from picofax import corpus
+    document = document or corpus.DEMO_DOCUMENT
     out_dir = os.path.abspath(out_dir)
     for sub in ("media", "received", "box-data"):
         os.makedirs(os.path.join(out_dir, sub), exist_ok=True)

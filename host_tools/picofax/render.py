@@ -1,7 +1,7 @@
 """PDF to fax TIFF on the host (`picofax render`): the box cannot rasterise PDF, so a
 laptop renders it into a multi-page TIFF the box (or SpanDSP) sends as it is.
 
-Output (TIFF Class F shape, T.4 (07/2003) §2.2 sizes): every page exactly 1728 pels
+Output (TIFF Class F shape, T.4 (07/2003) §2 sizes): every page exactly 1728 pels
 wide (SpanDSP refuses other widths), BitsPerSample 1, Group 4 compression,
 XResolution 204 dpi (8 pels/mm) and YResolution 98, 196 or 391 dpi for standard
 (3.85 l/mm), fine (7.7 l/mm) and superfine (15.4 l/mm).
@@ -72,23 +72,24 @@ def render_page(page, quality="fine"):
 
 
 def render_pdf(pdf_path, out_tiff, quality="fine", pages=None):
-    """Renders the PDF (all pages, or the 1-based page numbers in `pages`) into a
-    multi-page G4 fax TIFF at out_tiff; returns the number of pages written. The file
-    appears whole or not at all (written beside it, then renamed)."""
+    """Renders the PDF (all pages, or the 0-based page indices in `pages`, any
+    iterable such as range(0, 3)) into a multi-page G4 fax TIFF at out_tiff; returns
+    the number of pages written. The file appears whole or not at all (written
+    beside it, then renamed)."""
     try:
         pdf = pdfium.PdfDocument(pdf_path)
     except pdfium.PdfiumError as e:
         raise RenderError("cannot open %s: %s" % (pdf_path, e))
     try:
-        numbers = range(1, len(pdf) + 1) if pages is None else list(pages)
+        numbers = range(len(pdf)) if pages is None else list(pages)
         for n in numbers:
-            if not 1 <= n <= len(pdf):
-                raise RenderError("no page %d (the PDF has %d)" % (n, len(pdf)))
+            if not 0 <= n < len(pdf):
+                raise RenderError("no page %d (the PDF has %d)" % (n + 1, len(pdf)))
         tmp = out_tiff + ".part"
         with open(tmp, "w+b") as f:
             with TiffImagePlugin.AppendingTiffWriter(f, True) as tf:
                 for n in numbers:
-                    im = render_page(pdf[n - 1], quality)
+                    im = render_page(pdf[n], quality)
                     im.save(tf, format="TIFF", compression="group4",
                             dpi=(X_DPI, Y_DPI[quality]))
                     tf.newFrame()

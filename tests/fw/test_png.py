@@ -219,7 +219,7 @@ def test_truncated_image_data_is_malformed():
     data = make_png(40, 30, 8, 0, [bytes(40)] * 30)
     cut = data[:len(data) - 12 - 12 - 300]  # drop IEND, the CRC and 300 data octets
 
-    expect_error(cut, 12400)
+    expect_error(cut, 39007)
 
 
 def test_bad_filter_type_is_malformed():
@@ -228,21 +228,21 @@ def test_bad_filter_type_is_malformed():
     # block header (5): the first filter-type octet
     data[8 + 25 + 8 + 2 + 5] = 9
 
-    expect_error(bytes(data), 12400)
+    expect_error(bytes(data), 39007)
 
 
 def test_huge_declared_size_is_too_large():
     data = make_png(4, 2, 8, 0, [bytes(4)] * 2)
     big = data[:16] + struct.pack(">II", 200000, 2) + data[24:]
 
-    expect_error(big, 12500)
+    expect_error(big, 39001)
 
 
 def test_decoded_octets_limit_checked_before_inflating():
     # 100 x 100 grey is 10,100 octets with filter octets: over a 5,000 octet budget.
     data = make_png(100, 100, 8, 0, [bytes(100)] * 100)
 
-    expect_error(data, 12500, Limits(max_decoded=5000))
+    expect_error(data, 39001, Limits(max_decoded=5000))
 
 
 def test_extra_image_data_is_ignored():
@@ -259,3 +259,12 @@ def test_extra_image_data_is_ignored():
     _, got = decode(data)
 
     assert got == [b"\xff", b"\x00"]
+
+
+def test_corrupt_deflate_is_malformed():
+    data = bytearray(make_png(40, 30, 8, 0, [bytes(range(40))] * 30))
+    # first stored-block header after PNG signature (8), IHDR (25), IDAT header (8)
+    # and the zlib header (2): BFINAL 1, BTYPE 11 (reserved, RFC 1951 §3.2.3)
+    data[8 + 25 + 8 + 2] = 0x07
+
+    expect_error(bytes(data), 39007)
