@@ -164,14 +164,14 @@ class FakeFax:
 class BoxServer:
     """A Box served by CPython on its own event loop in a thread."""
 
-    def __init__(self, data_dir, clock=time.time, **cfg):
+    def __init__(self, data_dir, clock=time.time, line_state=None, **cfg):
         settings = dict(data_dir=str(data_dir), account_sid=ACCOUNT, auth_token=TOKEN,
                         media_types=["application/pdf"], callback_retry_first_s=0.05,
-                        callback_retry_max_s=0.2)
+                        callback_retry_max_s=0.2, max_dials=1)
         settings.update(cfg)
         self.fax = FakeFax()
         self.box = api.Box(Config(**settings), self.fax.prepare, self.fax.send,
-                           clock=clock)
+                           clock=clock, line_state=line_state)
         self.fax.runner = self.box.runner
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
@@ -538,7 +538,7 @@ def test_api_served_by_micropython(tmp_path, media, receiver):
     cfg.write_text(json.dumps({
         "data_dir": str(tmp_path / "data"), "account_sid": ACCOUNT, "auth_token": TOKEN,
         "media_types": ["application/pdf"], "callback_retry_first_s": 0.05,
-        "callback_retry_max_s": 0.2}))
+        "callback_retry_max_s": 0.2, "max_dials": 1}))
     port = free_port()
     env = dict(os.environ, MICROPYPATH=":".join([FIRMWARE, MPYLIB, ".frozen"]))
     proc = subprocess.Popen([MICROPYTHON, "-X", "heapsize=150000w",

@@ -88,7 +88,8 @@ void *grab(void) { void *p = malloc(16); free(p); return p; }
 
 def test_check_catches_fpu_code_on_m33(tmp_path):
     # With -mfloat-abi=softfp the M33 does float in VFP registers: no helper call.
-    objects = _build(tmp_path, "m33", "vfp", "float gain(float x, int n) { return x * (float) n; }\n")
+    objects = _build(tmp_path, "m33", "vfp",
+                     "float gain(float x, int n) { return x * (float) n; }\n")
 
     findings = crossbuild.check_objects(objects, "m33")
     insns = [sym.split()[0] for _o, sym, _r in findings]

@@ -8,9 +8,12 @@ set(PICO_BOARD "pico_w")
 set(MICROPY_PY_LWIP ON)
 set(MICROPY_PY_NETWORK_CYW43 ON)
 
-# No Bluetooth: the box does not use it, and btstack costs flash and static RAM
-# that the MicroPython heap needs more (an ECM block alone is 64 KB).
-set(MICROPY_PY_BLUETOOTH OFF)
+# Bluetooth (btstack) stays on although the box does not use it: with it off,
+# MicroPython v1.28.0's rp2 build links no target that carries pico-sdk's
+# pico/cyw43_driver.h include path and cyw43_bus_pio_spi.c fails to compile.
+set(MICROPY_PY_BLUETOOTH ON)
+set(MICROPY_BLUETOOTH_BTSTACK ON)
+set(MICROPY_PY_BLUETOOTH_CYW43 ON)
 
 # The C core (modems, HDLC, tones, T.4/T.6) as a user C module, unless the caller
 # passes its own USER_C_MODULES.

@@ -43,21 +43,43 @@ class SilentFarEnd:
 
 
 class SimLine:
-    """Hook switch and dialling. `exchange(number)` returns the far end the simulated
-    exchange connects that number to (an object with rx(bytes) and tx(n) -> bytes)."""
+    """Hook switch, dialling and line-in-use of the simulated line.
 
-    def __init__(self, exchange, log=None):
+    With an exchange that has `off_hook()` (picofax.pstn.Exchange) the far end is
+    an audio endpoint from the moment the box goes off hook: it hears dial tone,
+    sends DTMF in the audio, hears ringback. With a plain callable exchange
+    (`exchange(number)` -> far end, picofax.exchange.Exchange) `dial(number)`
+    connects at once, as before.
+
+    An extension phone on the same line can be simulated: `extension` (off hook
+    now) or `extension_pickup_ms` (picked up at that clock time)."""
+
+    def __init__(self, exchange, log=None, clock=None):
         self._exchange = exchange
         self.far = None
         self.off = False
         self.log = log
+        self.clock = clock
+        self.extension = False
+        self.extension_pickup_ms = None
+        # Without an exchange that plays tones the number goes out of band.
+        self.dial_direct = not hasattr(exchange, "off_hook")
+
+    def extension_off_hook(self):
+        """True when another phone on the line is off hook (the DAA sees the line
+        voltage drop while we are on hook, or the loop current change during a call)."""
+        if self.extension:
+            return True
+        t = self.extension_pickup_ms
+        return t is not None and self.clock is not None and self.clock.ms() >= t
 
     def in_use(self):
-        # No extension phones on the simulated line.
-        return False
+        return self.extension_off_hook()
 
     def off_hook(self):
         self.off = True
+        if hasattr(self._exchange, "off_hook"):
+            self.far = self._exchange.off_hook()
 
     def on_hook(self):
         self.off = False
@@ -66,7 +88,23 @@ class SimLine:
         self.far = None
 
     async def dial(self, number):
-        self.far = self._exchange(number)
+        if self.far is not None and hasattr(self.far, "dialled"):
+            self.far.dialled(number)
+        else:
+            self.far = self._exchange(number)
+
+    def ring_changes(self):
+        """Ring-signal changes since the last call: [(on, ms of the state that
+        ended)], from an exchange that can ring the box (picofax.pstn)."""
+        f = getattr(self._exchange, "ring_changes", None)
+        if f is None or self.off or self.clock is None:
+            return []
+        return f(self.clock.ms())
+
+    def pulse(self, breaks, break_ms, make_ms):
+        """One pulse-dialled digit (`breaks` loop breaks; 10 for 0)."""
+        if self.far is not None and hasattr(self.far, "pulse"):
+            self.far.pulse(breaks, break_ms, make_ms)
 
 
 class SimAudio:
@@ -105,7 +143,10 @@ class SimBoard:
     def __init__(self, data_dir, exchange, noise_dbm0=-60.0, gain_db=0.0, seed=1):
         self.data_dir = data_dir
         self.clock = SampleClock()
-        self.line = SimLine(exchange)
+        self.line = SimLine(exchange, clock=self.clock)
+        # Line settings (country, dial prefix, ...; faxbox.dialer.settings) for
+        # call.send_fax when the app passes none.
+        self.line_settings = None
         self.audio = SimAudio(
             self.clock, self.line,
             Channel(gain_db=gain_db, noise_dbm0=noise_dbm0, seed=seed),

@@ -8,15 +8,17 @@
 #   await serve(config, prepare, send, host, port)   # the same in one call
 import asyncio
 import binascii
+import os
 import time
 
 from microdot import Microdot, Request, Response
 
-from faxbox import errors, jobs
+from faxbox import errors, faxmedia, jobs
 from faxbox.callbacks import Outbox, constant_time_equal, quote
 from faxbox.fetch import make_poster, parse_url
 from faxbox.errors import FaxError
 from faxbox.store import Store
+from faxbox import statuspage
 
 _MAX_FIELD_CHARS = 64  # To, From
 _MAX_URL_CHARS = 1024  # MediaUrl, StatusCallback
@@ -144,12 +146,13 @@ def resource(job, base):
     }
 
 
-def media_resource(job, base):
+def media_resource(job, base, content_type=None):
     """The FaxMedia resource JSON (twilio-fax-api §1.8)."""
     fax_url = base + "/v1/Faxes/" + job["sid"]
     return {
         "sid": job["media_sid"], "account_sid": job["account_sid"],
-        "fax_sid": job["sid"], "content_type": job.get("media_type"),
+        "fax_sid": job["sid"],
+        "content_type": content_type or job.get("media_type"),
         "date_created": jobs.iso8601(job["date_created"]),
         "date_updated": jobs.iso8601(job["date_updated"]),
         "url": fax_url + "/Media/" + job["media_sid"],
@@ -367,7 +370,7 @@ def make_app(box):
         job = box.jobs.get(sid)
         if job is None:
             return _error(errors.NOT_FOUND, 404, req.path)
-        if job["status"] == jobs.SENDING:
+        if job["status"] in (jobs.SENDING, jobs.RECEIVING):
             return _error(errors.BAD_REQUEST, 400, "fax is being transmitted")
         busy = job["status"] == jobs.PROCESSING
         if job["status"] in (jobs.QUEUED, jobs.PROCESSING):
@@ -379,7 +382,12 @@ def make_app(box):
 
     def _media_job(req, sid, msid=None):
         job = box.jobs.get(sid)
-        if job is None or box.jobs.media_path(job) is None:
+        if job is None:
+            return None
+        if job.get("direction") == jobs.INBOUND:
+            if not box.inbound_media(job):
+                return None
+        elif box.jobs.media_path(job) is None:
             return None
         if msid is not None and msid != job["media_sid"]:
             return None
@@ -392,7 +400,7 @@ def make_app(box):
         job = _media_job(req, sid)
         base = _base_url(box, req)
         url = base + "/v1/Faxes/" + sid + "/Media?PageSize=50&Page=0"
-        media = [media_resource(job, base)] if job else []
+        media = [media_resource(job, base, box.media_type(job))] if job else []
         return {"media": media,
                 "meta": {"key": "media", "page": 0, "page_size": 50, "url": url,
                          "first_page_url": url, "next_page_url": None,
@@ -401,14 +409,44 @@ def make_app(box):
     @app.get("/v1/Faxes/<sid>/Media/<msid>")
     async def get_media(req, sid, msid):
         """Accept: application/json gives the metadata, anything else the
-        media itself (the old FaxMedia doc, twilio-fax-api §1.8)."""
+        media itself (the old FaxMedia doc, twilio-fax-api §1.8).
+        A received fax is served as PDF or TIFF-F, chosen by ?format=pdf|tiff,
+        a .pdf/.tif/.tiff suffix on the media sid, or the Accept header
+        (application/pdf, image/tiff); else config inbound_media_type."""
+        want = None
+        low = msid.lower()
+        for ext, mt in ((".pdf", faxmedia.PDF), (".tiff", faxmedia.TIFF),
+                        (".tif", faxmedia.TIFF)):
+            if low.endswith(ext):
+                msid = msid[:-len(ext)]
+                want = mt
         job = _media_job(req, sid, msid)
         if job is None:
             return _error(errors.NOT_FOUND, 404, req.path)
-        if _JSON in req.headers.get("Accept", ""):
-            return media_resource(job, _base_url(box, req))
-        return Response.send_file(box.jobs.media_path(job),
-                                  content_type=job["media_type"])
+        accept = req.headers.get("Accept", "")
+        if want is None and _JSON in accept:
+            return media_resource(job, _base_url(box, req), box.media_type(job))
+        if job.get("direction") != jobs.INBOUND:
+            return Response.send_file(box.jobs.media_path(job),
+                                      content_type=job["media_type"])
+        fmt = (req.args.get("format") or "").lower()
+        if fmt in ("pdf", "tiff", "tif"):
+            want = faxmedia.PDF if fmt == "pdf" else faxmedia.TIFF
+        elif fmt:
+            return _error(errors.BAD_REQUEST, 400, "format must be pdf or tiff")
+        if want is None:
+            if faxmedia.TIFF in accept and faxmedia.PDF not in accept:
+                want = faxmedia.TIFF
+            elif faxmedia.PDF in accept:
+                want = faxmedia.PDF
+            else:
+                want = box.media_type(job)
+        try:
+            size, body = faxmedia.render(box.inbound_spool(job), want)
+        except (OSError, ValueError):
+            return _error(errors.MEDIA_UNREADABLE, 500)
+        return Response(body=body, headers={"Content-Type": want,
+                                            "Content-Length": str(size)})
 
     @app.delete("/v1/Faxes/<sid>/Media/<msid>")
     async def delete_media(req, sid, msid):
@@ -417,8 +455,16 @@ def make_app(box):
             return _error(errors.NOT_FOUND, 404, req.path)
         if job["status"] in (jobs.PROCESSING, jobs.SENDING):
             return _error(errors.BAD_REQUEST, 400, "media is in use")
-        box.jobs.delete_media(job)
+        if job.get("direction") == jobs.INBOUND:
+            box.drop_inbound_media(job)
+        else:
+            box.jobs.delete_media(job)
         return "", 204
+
+    @app.get("/")
+    async def status_page(req):
+        return statuspage.render(box, _base_url(box, req)), 200, {
+            "Content-Type": "text/html; charset=utf-8"}
 
     @app.errorhandler(400)
     async def bad_request(req):
@@ -449,16 +495,127 @@ class Box:
     (see jobs.JobRunner); fetch and post default to faxbox.fetch."""
 
     def __init__(self, config, prepare, send, fetch=None, post=None,
-                 clock=time.time):
+                 clock=time.time, sleep=None, line_state=None):
         self.config = config
+        self.clock = clock
+        # line_state() -> short text for the status page (e.g. "idle",
+        # "ringing"), given by the board code; None: not shown.
+        self.line_state = line_state
         self.store = Store(config.data_dir)
         self.outbox = Outbox(self.store, config, post or make_poster(config),
                              clock)
         self.jobs = jobs.Jobs(self.store, clock)
         self.runner = jobs.JobRunner(config, self.store, self.outbox, prepare,
                                      send, jobs=self.jobs, fetch=fetch,
-                                     clock=clock)
+                                     clock=clock, sleep=sleep)
         self.app = make_app(self)
+
+    # -- inbound faxes: the seam answer.py calls
+    def inbound_started(self, from_number, to_number):
+        """A fax call was answered: returns the new inbound job (status
+        receiving) with job["spool_dir"], the folder where rxpages.SpoolSink
+        writes the page files. Outbound dialling waits until
+        inbound_finished()."""
+        job = self.jobs.create_inbound(from_number, to_number,
+                                       self.config.account_sid,
+                                       self.config.inbound_webhook_url)
+        self.store.makedirs(self.jobs.spool_rel(job["sid"]))
+        self.runner.inbound = job["sid"]
+        job["spool_dir"] = self.inbound_spool(job)
+        return job
+
+    def inbound_finished(self, job, outcome):
+        """The reception ended. outcome has .status ('received' or
+        'failed'), .num_pages (None: the page files are counted),
+        .remote_station_id (the sender's TSI), .error_code, .error_message,
+        .duration_s. Writes the record, queues the webhook, applies the
+        storage quota; returns the record."""
+        sid = job["sid"]
+        status = getattr(outcome, "status", None)
+        if status not in (jobs.RECEIVED, jobs.FAILED):
+            status = jobs.FAILED
+        code = getattr(outcome, "error_code", 0) or 0
+        text = getattr(outcome, "error_message", "") or ""
+        if status == jobs.FAILED and not code:
+            code = errors.FAX_TRANSMISSION
+        if code and not text:
+            text = errors.message(code)
+        pages = getattr(outcome, "num_pages", None)
+        if pages is None:
+            pages = len(faxmedia.page_paths(self.inbound_spool(job)))
+        duration = getattr(outcome, "duration_s", None)
+        rec = self.jobs.get(sid) or job
+        rec.pop("spool_dir", None)
+        self.runner.set_status(
+            rec, status, num_pages=pages,
+            duration=int(duration + 0.5) if duration is not None else None,
+            remote_station_id=(getattr(outcome, "remote_station_id", "") or "").strip(),
+            error_code=code, error_message=text,
+            media_type=self.config.inbound_media_type)
+        if self.runner.inbound == sid:
+            self.runner.inbound = None
+        self.runner.wake()
+        self.apply_quota(keep=sid)
+        return rec
+
+    def inbound_spool(self, job):
+        return self.store.path(self.jobs.spool_rel(job["sid"]))
+
+    def inbound_media(self, job):
+        """True if the box holds the pages of a received fax."""
+        return (job["status"] == jobs.RECEIVED and not job.get("media_deleted")
+                and self.store.exists(self.jobs.spool_rel(job["sid"]) + "/page001.pg"))
+
+    def media_type(self, job):
+        if job.get("direction") == jobs.INBOUND:
+            return job.get("media_type") or self.config.inbound_media_type
+        return job.get("media_type")
+
+    def drop_inbound_media(self, job):
+        rel = self.jobs.spool_rel(job["sid"])
+        if self.store.exists(rel):
+            self.store.remove_tree(rel)
+        job["media_deleted"] = True
+        self.jobs.save(job)
+
+    def _spool_bytes(self, sid):
+        rel = self.jobs.spool_rel(sid)
+        n = 0
+        for name in self.store.listdir(rel):
+            try:
+                n += os.stat(self.store.path(rel + "/" + name))[6]
+            except OSError:
+                pass
+        return n
+
+    def apply_quota(self, keep=None):
+        """Storage quota for received faxes (config inbound_quota_bytes):
+        while their page files take more, delete the pages of the oldest
+        finished inbound fax (never `keep`, never one being received).
+        Records stay; their media answers 404. Returns the sids cleared."""
+        held = []
+        total = 0
+        for sid in self.jobs.sids():
+            st = self.jobs.status_of(sid)
+            if st not in (jobs.RECEIVED, jobs.FAILED):
+                continue
+            n = self._spool_bytes(sid)
+            if n:
+                held.append((sid, n))
+                total += n
+        cleared = []
+        for sid, n in held:
+            if total <= self.config.inbound_quota_bytes:
+                break
+            if sid == keep:
+                continue
+            job = self.jobs.get(sid)
+            if job is None or job.get("direction") != jobs.INBOUND:
+                continue
+            self.drop_inbound_media(job)
+            total -= n
+            cleared.append(sid)
+        return cleared
 
     async def serve(self, host="0.0.0.0", port=80):
         """Run the job runner and the outbox as tasks and serve the API

@@ -11,6 +11,8 @@ from array import array
 
 from micropython import const
 
+from . import dialer
+from . import progress
 from . import t30
 from . import t30frames as fr
 
@@ -45,22 +47,34 @@ def our_modems(fm):
 
 
 async def send_fax(board, fm, encoder_factory, pages, number, log, ident="", fine=True,
-                   should_cancel=None):
-    """Place a call to `number` and send `pages`; returns a t30.Outcome."""
+                   should_cancel=None, line_cfg=None):
+    """Place a call to `number` and send `pages`; returns a t30.Outcome.
+    `line_cfg`: the line settings (dialer.SETTING_DEFAULTS keys, from the config);
+    None takes the board's `line_settings`, else the defaults."""
     line = board.line
     if line.in_use():
         code, msg = ERR_LINE_IN_USE
         return t30.Outcome("failed", code, msg)
     modem = fm.Modem()
-    sender = t30.Sender(modem, fm, pages, board.clock, log, encoder_factory, ident=ident,
-                        our_modems=our_modems(fm), fine=fine)
     tx_block = array("h", bytes(2 * BLOCK_SAMPLES))
     rx_block = array("h", bytes(2 * BLOCK_SAMPLES))
     line.off_hook()
     try:
         log("line: off hook, dialling %s" % number)
-        await line.dial(number)
+        if line_cfg is None:
+            line_cfg = getattr(board, "line_settings", None)
+        dial = dialer.Call(board, fm, modem, dialer.settings(line_cfg), log)
+        r = await dial.run(number)
+        if r in progress.OUTCOMES:
+            status, code, msg = progress.OUTCOMES[r]
+            return t30.Outcome(status, code, msg)
+        # Answered (a fax signal, or ringing stopped): T.30 phase A from here, so T1
+        # counts from the answer.
+        sender = t30.Sender(modem, fm, pages, board.clock, log, encoder_factory, ident=ident,
+                            our_modems=our_modems(fm), fine=fine)
         sender.start()
+        for ev in dial.prog.held:
+            sender.on_event(ev)
         while not sender.done:
             modem.tx(tx_block)
             await board.audio.exchange(tx_block, rx_block)

@@ -77,6 +77,32 @@ def urlencode(params):
     return "&".join(quote(k) + "=" + quote(params[k]) for k in sorted(params))
 
 
+def inbound_params(job, account_sid, base_url=""):
+    """The <Receive action> form of an inbound job (twilio-fax-api §5.3):
+    FaxSid, AccountSid, From, To, RemoteStationId (the sender's TSI),
+    FaxStatus, ApiVersion, NumPages (received only), MediaUrl (received
+    only, and only when the box knows its base_url), ErrorCode and
+    ErrorMessage (failure only). Empty values are left out."""
+    p = {"FaxSid": job["sid"], "AccountSid": account_sid,
+         "FaxStatus": job["status"], "ApiVersion": "v1"}
+    if job.get("from"):
+        p["From"] = job["from"]
+    if job.get("to"):
+        p["To"] = job["to"]
+    if job.get("remote_station_id"):
+        p["RemoteStationId"] = job["remote_station_id"]
+    if job["status"] == "received":
+        if job.get("num_pages") is not None:
+            p["NumPages"] = str(job["num_pages"])
+        if base_url:
+            p["MediaUrl"] = (base_url.rstrip("/") + "/v1/Faxes/" + job["sid"] +
+                             "/Media/" + job["media_sid"])
+    if job.get("error_code"):
+        p["ErrorCode"] = str(job["error_code"])
+        p["ErrorMessage"] = job.get("error_message") or ""
+    return p
+
+
 def callback_params(job, account_sid):
     """The StatusCallback form of a job record (dict of str -> str).
 
@@ -142,8 +168,15 @@ class Outbox:
         url = job.get("status_callback")
         if not url:
             return
-        rec = {"fax": job["sid"], "url": url,
-               "params": callback_params(job, self.config.account_sid),
+        if job.get("direction") == "inbound":
+            # <Receive action> is called once, when the reception ends.
+            if job["status"] not in ("received", "failed", "canceled"):
+                return
+            params = inbound_params(job, self.config.account_sid,
+                                    self.config.base_url)
+        else:
+            params = callback_params(job, self.config.account_sid)
+        rec = {"fax": job["sid"], "url": url, "params": params,
                "attempts": 0, "next_s": 0}
         self.store.write("%s/%010d.json" % (_OUTBOX, self._next_seq), rec)
         self._next_seq += 1

@@ -50,6 +50,27 @@ _DEFAULTS = {
     # Default Ttl in minutes when the request has none (SignalWire's
     # documented 60; Twilio documented no default). Allowed range 1..1440.
     "default_ttl_min": 60,
+    # Redial policy for outbound faxes (HylaFAX's JobReqBusy 180 s and
+    # JobReqNoAnswer 300 s, twilio-fax-api §7.1). A call that ends busy or
+    # no-answer is placed again after the delay while fewer than max_dials
+    # calls were placed and the redial falls within the fax's Ttl; else
+    # the fax ends with that status. max_dials counts every call placed.
+    "retry_busy_s": 180,
+    "retry_no_answer_s": 300,
+    "max_dials": 3,
+    # Inbound faxes: the URL POSTed like Twilio's <Receive action> when a
+    # received fax ends (received or failed); empty: no webhook. The
+    # MediaUrl in it is built from base_url (left out when that is empty).
+    "inbound_webhook_url": "",
+    # Media type of a received fax when the client does not ask for one
+    # (Twilio's <Receive mediaType> default): application/pdf or image/tiff.
+    "inbound_media_type": "application/pdf",
+    # Bytes the pages of received faxes may take in the spool. When a
+    # finished reception leaves more, the pages of the oldest received
+    # faxes are deleted first (their records stay; their media then
+    # answers 404) until the total fits. The fax just received is kept
+    # even if it alone is larger.
+    "inbound_quota_bytes": 300000,
     # Paging: Twilio's default and maximum page size.
     "page_size_default": 50,
     "page_size_max": 1000,

@@ -56,6 +56,12 @@ _COMMON = {
     "pulse_break_ms": 60,
     "pulse_make_ms": 40,
     "pulse_interdigit_ms": 700,
+    # A single-frequency dial tone is steady: its level, averaged over 200 ms,
+    # varies by less than this while it is heard; a held musical note decays or is
+    # struck again. None where the check cannot work: a two-frequency tone beats
+    # (its 2 ms level snapshots alias to slow swings; progress.py checks its two
+    # frequencies instead) and Australia's dial tone is amplitude-modulated.
+    "dial_steady_db": 4,
 }
 
 
@@ -72,11 +78,16 @@ PROFILES = {
     # Canadian offices used 0.3/0.2 s (E.180 lists both), which the tolerance accepts.
     "US": _profile(
         name="United States / Canada (NANP)",
+        dial_steady_db=None,
         dial=((350, 440), (), -13),
         ringback=((440, 480), (2000, 4000), -19),
         busy=((480, 620), (500, 500), -24),
         reorder=((480, 620), (250, 250), -24),
         ring_cadence_ms=(2000, 4000),
+        # Distinctive ringing, Telcordia GR-506-CORE §17 (patterns 2, 3, 4; the
+        # normal 2/4 s ring is pattern 1).
+        distinctive_ms=((800, 400, 800, 4000), (400, 200, 400, 200, 800, 4000),
+                        (300, 200, 1000, 200, 300, 4000)),
         dtmf_on_ms=100, dtmf_off_ms=100,
     ),
     # United Kingdom. Source: BT SIN 350 (Issue 3) §4; E.180 Suppl. 2 (United Kingdom).
@@ -85,6 +96,7 @@ PROFILES = {
     # form for "congestion" and continuous 400 Hz for number unobtainable.
     "UK": _profile(
         name="United Kingdom",
+        dial_steady_db=None,
         dial=((350, 450), (), -22),
         ringback=((400, 450), (400, 200, 400, 2000), -19),
         busy=((400,), (375, 375), -19),
@@ -124,6 +136,7 @@ PROFILES = {
     # cadence detector cannot tell from busy: Australian congestion is reported as busy.
     "AU": _profile(
         name="Australia",
+        dial_steady_db=None,
         dial=((425,), (), -13),
         ringback=((425,), (400, 200, 400, 2000), -13),
         busy=((425,), (375, 375), -13),

@@ -165,6 +165,12 @@ class Call:
         st = self.st
         ops = parse(st["dial_prefix"] + number, st["pulse_dial"])
         self.log("line: dialling %s" % digits_of(ops))
+        line = self.board.line
+        if getattr(line, "dial_direct", False):
+            # A line that takes the number out of band (the sim board wired to a
+            # plain far end; an ISDN or SIP adapter): no dial tone, no digits.
+            await line.dial(digits_of(ops))
+            return None
         if not st["blind_dial"]:
             r = await self._wait_dial_tone()
             if r != pg.R_DIAL_TONE:

@@ -33,6 +33,7 @@ JOB_INTERRUPTED = 39004
 JOB_INTERNAL = 39005
 JOB_EXPIRED = 39006
 MEDIA_UNREADABLE = 39007
+RX_INTERRUPTED = 39008
 REQUEST_TOO_LARGE = 39101
 STORAGE_FULL = 39102
 
@@ -58,6 +59,7 @@ _MESSAGES = {
     JOB_INTERNAL: "Internal error while processing the fax",
     JOB_EXPIRED: "The fax could not be sent within its Ttl",
     MEDIA_UNREADABLE: "The media could not be converted to fax pages",
+    RX_INTERRUPTED: "The box restarted while the fax was being received",
     REQUEST_TOO_LARGE: "Request too large",
     STORAGE_FULL: "The box's storage is full",
 }

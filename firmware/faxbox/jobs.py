@@ -13,6 +13,21 @@
 #   sending     ends failed, 39004: pages may already have reached the far
 #               machine, so redialling could deliver the fax twice; the user
 #               decides whether to send it again.
+#   receiving   (inbound) ends failed, 39008, with the pages already spooled.
+#
+# Redial (config retry_busy_s, retry_no_answer_s, max_dials): a call that
+# ends busy or no-answer puts the job back to `queued` with
+# `next_attempt_at` (epoch s) and `dials` (calls placed so far), keeping its
+# prepared pages, when fewer than max_dials calls were placed and the redial
+# time is within the Ttl; otherwise the job ends with that status. Twilio
+# had no "waiting to redial" state, so the box sends no callback for the
+# return to `queued` nor for the repeated `sending`: a StatusCallback
+# receiver sees queued, processing, sending and one final status, whatever
+# the number of dials. Other due jobs run while one waits to redial (one
+# call at a time, in creation order).
+#
+# Inbound faxes (direction "inbound"): receiving -> received | failed;
+# created by Jobs.create_inbound() when the line answers a fax call.
 import asyncio
 import os
 import time
@@ -28,7 +43,10 @@ FAILED = "failed"
 CANCELED = "canceled"
 BUSY = "busy"
 NO_ANSWER = "no-answer"
-FINAL = (DELIVERED, FAILED, CANCELED, BUSY, NO_ANSWER)
+RECEIVING = "receiving"
+RECEIVED = "received"
+FINAL = (DELIVERED, FAILED, CANCELED, BUSY, NO_ANSWER, RECEIVED)
+INBOUND = "inbound"
 QUALITIES = ("standard", "fine", "superfine")
 
 # Error code a final status gets when send() reports none (inferred from the
@@ -148,6 +166,28 @@ class Jobs:
         self.index.append([job["seq"], job["sid"], QUEUED])
         return job
 
+    def create_inbound(self, from_number, to_number, account_sid, webhook):
+        """Write a new inbound job (status receiving); returns the record."""
+        now = int(self.clock())
+        job = {
+            "sid": new_sid("FX"), "seq": self._next_seq,
+            "account_sid": account_sid,
+            "from": from_number or "", "to": to_number or "",
+            "quality": None, "media_sid": new_sid("ME"), "media_url": None,
+            "status_callback": webhook or "", "store_media": True,
+            "ttl_min": 0, "num_pages": None, "duration": None,
+            "status": RECEIVING, "direction": INBOUND,
+            "remote_station_id": "", "error_code": 0, "error_message": "",
+            "date_created": now, "date_updated": now,
+        }
+        self.store.write(self._rel(job["sid"]), job)
+        self._next_seq += 1
+        self.index.append([job["seq"], job["sid"], RECEIVING])
+        return job
+
+    def spool_rel(self, sid):
+        return _SPOOL + "/" + sid
+
     @staticmethod
     def _rel(sid):
         return _JOBS + "/" + sid + ".json"
@@ -223,7 +263,7 @@ class JobRunner:
     """
 
     def __init__(self, config, store, outbox, prepare, send, jobs=None,
-                 fetch=None, clock=time.time):
+                 fetch=None, clock=time.time, sleep=None):
         self.config = config
         self.store = store
         self.outbox = outbox
@@ -231,19 +271,23 @@ class JobRunner:
         self.send = send
         self.fetch = fetch or _fetch.fetch_to_file
         self.clock = clock
+        # sleep(seconds) awaitable; tests pass one that advances their clock
+        self.sleep = sleep or asyncio.sleep
         self.jobs = jobs if jobs is not None else Jobs(store, clock)
+        self.inbound = None  # sid of a fax being received: no dialling
         self.current = None  # sid of the job being worked on
         self._cancel = None  # sid whose cancellation was requested
         self._event = asyncio.Event()
         store.makedirs(_SPOOL)
 
     # -- state changes: one function writes the record and queues the callback
-    def set_status(self, job, status, **fields):
+    def set_status(self, job, status, notify=True, **fields):
         job["status"] = status
         for k in fields:
             job[k] = fields[k]
         self.jobs.save(job)
-        self.outbox.enqueue(job)
+        if notify:
+            self.outbox.enqueue(job)
         print("job %s %s" % (job["sid"], status))
 
     def wake(self):
@@ -257,7 +301,12 @@ class JobRunner:
             if status == PROCESSING:
                 job = self.jobs.get(sid)
                 job["status"] = QUEUED
+                job["pages_ready"] = False
                 self.jobs.save(job)
+            elif status == RECEIVING:
+                job = self.jobs.get(sid)
+                self.set_status(job, FAILED, error_code=errors.RX_INTERRUPTED,
+                                error_message=errors.message(errors.RX_INTERRUPTED))
             elif status == SENDING:
                 job = self.jobs.get(sid)
                 self.set_status(job, FAILED, error_code=errors.JOB_INTERRUPTED,
@@ -290,18 +339,41 @@ class JobRunner:
         return self._cancel == sid
 
     def next_queued(self):
+        """The first queued job that is due, or None."""
+        job, _ = self._next()
+        return job
+
+    def _next(self):
+        """(first due queued job or None, seconds until the next redial is
+        due or None). Waiting records are read only while some job waits."""
+        now = self.clock()
+        wait_s = None
         for sid in self.jobs.sids():
-            if self.jobs.status_of(sid) == QUEUED:
-                return self.jobs.get(sid)
-        return None
+            if self.jobs.status_of(sid) != QUEUED:
+                continue
+            job = self.jobs.get(sid)
+            if job is None:
+                continue
+            due = job.get("next_attempt_at") or 0
+            if due <= now:
+                return job, None
+            if wait_s is None or due - now < wait_s:
+                wait_s = due - now
+        return None, wait_s
 
     async def run(self):
         self.recover()
         while True:
             self._event.clear()
-            job = self.next_queued()
+            job, wait_s = self._next()
             if job is None:
-                await self._event.wait()
+                if wait_s is None:
+                    await self._event.wait()
+                else:
+                    try:
+                        await asyncio.wait_for(self._event.wait(), wait_s)
+                    except asyncio.TimeoutError:
+                        pass
                 continue
             try:
                 await self.process(job)
@@ -312,11 +384,15 @@ class JobRunner:
                 await asyncio.sleep(_STORE_RETRY_S)
 
     async def run_pending(self):
-        """Process every queued job, then return (for tests and tools)."""
+        """Process every queued job, waiting for redials through
+        self.sleep, then return (for tests and tools)."""
         while True:
-            job = self.next_queued()
+            job, wait_s = self._next()
             if job is None:
-                return
+                if wait_s is None:
+                    return
+                await self.sleep(wait_s)
+                continue
             await self.process(job)
 
     # Earlier name of cancel_requested, still called by app.py.
@@ -361,26 +437,47 @@ class JobRunner:
     async def _steps(self, job):
         sid = job["sid"]
         ttl_end = job["date_created"] + job["ttl_min"] * 60
+        redial = job.get("pages_ready", False)
         if self.clock() > ttl_end:
-            self.set_status(job, FAILED, error_code=errors.JOB_EXPIRED,
-                            error_message=errors.message(errors.JOB_EXPIRED))
+            if job.get("last_status"):  # a redial came too late: keep the last result
+                self._end_redials(job)
+            else:
+                self.set_status(job, FAILED, error_code=errors.JOB_EXPIRED,
+                                error_message=errors.message(errors.JOB_EXPIRED))
             return
-        self.set_status(job, PROCESSING)
         spool = _SPOOL + "/" + sid
-        self.store.makedirs(spool)
-        media = self.store.path(spool + "/media")
-        ctype, _ = await self.fetch(job["media_url"], media, self.config)
-        if self._stopped(sid):
-            return
-        job["media_type"] = ctype
-        pages = self.prepare(job, media, self.store.path(spool))
-        if _is_awaitable(pages):
-            pages = await pages
-        if self._stopped(sid):
-            return
-        self.set_status(job, SENDING, num_pages=pages)
+        if not redial:
+            self.set_status(job, PROCESSING)
+            self.store.makedirs(spool)
+            media = self.store.path(spool + "/media")
+            ctype, _ = await self.fetch(job["media_url"], media, self.config)
+            if self._stopped(sid):
+                return
+            job["media_type"] = ctype
+            pages = self.prepare(job, media, self.store.path(spool))
+            if _is_awaitable(pages):
+                pages = await pages
+            if self._stopped(sid):
+                return
+            job["num_pages"] = pages
+        while self.inbound is not None:  # the line is taken by a reception
+            await self.sleep(1)
+            if self._stopped(sid):
+                return
+        job["dials"] = job.get("dials", 0) + 1
+        self.set_status(job, SENDING, notify=not redial, pages_ready=True)
         outcome = await self.send(job, self.store.path(spool))
         self._finish(job, outcome)
+
+    def _retry_delay_s(self, status):
+        c = self.config
+        return c.retry_busy_s if status == BUSY else c.retry_no_answer_s
+
+    def _end_redials(self, job):
+        status = job["last_status"]
+        code = job.get("last_error_code") or _DEFAULT_CODE[status]
+        self.set_status(job, status, error_code=code,
+                        error_message=job.get("last_error_message") or errors.message(code))
 
     def _finish(self, job, outcome):
         status = getattr(outcome, "status", None)
@@ -394,6 +491,15 @@ class JobRunner:
             text = errors.message(code)
         pages = getattr(outcome, "num_pages", None)
         duration = getattr(outcome, "duration_s", None)
+        if status in (BUSY, NO_ANSWER):
+            due = int(self.clock()) + self._retry_delay_s(status)
+            ttl_end = job["date_created"] + job["ttl_min"] * 60
+            if job.get("dials", 1) < self.config.max_dials and due <= ttl_end:
+                self.set_status(job, QUEUED, notify=False, next_attempt_at=due,
+                                last_status=status, last_error_code=code,
+                                last_error_message=text)
+                print("job %s redial at %d" % (job["sid"], due))
+                return
         self.set_status(
             job, status,
             num_pages=pages if pages is not None else job.get("num_pages"),

@@ -62,6 +62,11 @@ ROLE_RINGBACK = const(1)
 ROLE_BUSY = const(2)
 ROLE_REORDER = const(3)
 ROLE_SIT = const(4)
+# A two-frequency dial tone is also checked one frequency at a time, so that one
+# sound in its bins (a held musical note) is not taken for it.
+ROLE_DIAL_F1 = const(5)
+ROLE_DIAL_F2 = const(6)
+_N_ROLES = const(7)
 _ROLE_KEYS = ("dial", "ringback", "busy", "reorder")
 
 _PH_IDLE = const(0)
@@ -69,6 +74,9 @@ _PH_DIAL = const(1)
 _PH_PROGRESS = const(2)
 
 _MAX_SEGMENTS = const(8)
+_DIAL_SETTLE_MS = const(60)
+_DIAL_MEAN_BLOCKS = const(10)
+_LEVEL_FLOOR_DBM0 = const(-70)
 # SIT: three tones with gaps of <= 30 ms (Q.35 §5); a longer gap ends the burst.
 _SIT_GAP_MAX_MS = const(100)
 # Voice: this much speech-like energy (loud blocks not explained by a tone)
@@ -151,14 +159,19 @@ class Classifier:
         self.p = profile
         self.no_answer_ms = no_answer_ms or profile["no_answer_ms"]
         self.dial_tone_wait_ms = dial_tone_wait_ms or profile["dial_tone_wait_ms"]
-        self.dets = [_Det() for _ in range(5)]
+        self.dets = [_Det() for _ in range(_N_ROLES)]
+        self._dial_parts = len(profile["dial"][0]) == 2
+        self._dial_lvl_min = 0
+        self._dial_lvl_max = 0
+        self._dial_lvl_sum = 0
+        self._dial_lvl_n = 0
         self.phase = _PH_IDLE
         self.result = None
         self.rings = 0
         self._t0 = 0
         self._ringback_seen = False
         self._tone_seen = False
-        self._last_tone_ms = 0
+        self._last_tone_ms = 0  # last tone change or unexplained sound
         self._sit_burst_ms = 0
         self._floor_dbm0 = 0
         self._floor_ms = 0
@@ -199,6 +212,11 @@ class Classifier:
     def tone(self, role, on, prev_ms, now_ms):
         d = self.dets[role]
         d.change(on, prev_ms, now_ms)
+        if role == ROLE_DIAL and on:
+            self._dial_lvl_min = 0
+            self._dial_lvl_max = -200
+            self._dial_lvl_sum = 0
+            self._dial_lvl_n = 0
         if self.result is not None:
             return self.result
         if self.phase == _PH_PROGRESS:
@@ -223,6 +241,8 @@ class Classifier:
         elif now_ms - self._floor_ms >= _FLOOR_RISE_MS:
             self._floor_dbm0 += 1
             self._floor_ms = now_ms
+        if self.phase == _PH_DIAL:
+            self._dial_level(dbm0, now_ms)
         if self.phase != _PH_PROGRESS or self.result is not None:
             return self.result
         while now_ms - self._bucket_start >= _VOICE_BUCKET_MS:
@@ -231,6 +251,8 @@ class Classifier:
             self._bucket_start += _VOICE_BUCKET_MS
         loud = dbm0 >= _LOUD_MIN_DBM0 and dbm0 >= self._floor_dbm0 + _LOUD_OVER_FLOOR_DB
         if loud and not self._any_tone_on():
+            # Sound that is no known tone: not the quiet of an unanswered line.
+            self._last_tone_ms = now_ms
             self._buckets[-1] += 1
             total = 0
             for b in self._buckets:
@@ -249,8 +271,11 @@ class Classifier:
             return self.result
         elapsed = now_ms - self._t0
         if self.phase == _PH_DIAL:
-            d = self.dets[ROLE_DIAL]
-            if d.on and now_ms - d.since_ms >= self.p["dial_tone_min_ms"]:
+            steady_db = self.p["dial_steady_db"]
+            if self._steady(ROLE_DIAL, now_ms) and (not self._dial_parts or (
+                    self._steady(ROLE_DIAL_F1, now_ms) and self._steady(ROLE_DIAL_F2, now_ms))) \
+                    and (steady_db is None
+                         or self._dial_lvl_max - self._dial_lvl_min <= steady_db):
                 self.result = R_DIAL_TONE
             elif elapsed >= self.dial_tone_wait_ms:
                 self.result = R_NO_DIAL_TONE
@@ -260,9 +285,32 @@ class Classifier:
 
     # -- decisions --
 
+    def _dial_level(self, dbm0, now_ms):
+        """Range of the 200 ms means of the level while the dial detector is on.
+        One level per block is a 2 ms snapshot; the mean of 10 of them is steady
+        for a steady tone. Skips the first blocks (the tone may start mid-block)."""
+        d = self.dets[ROLE_DIAL]
+        if not d.on or now_ms - d.since_ms < _DIAL_SETTLE_MS:
+            return
+        self._dial_lvl_sum += max(dbm0, _LEVEL_FLOOR_DBM0)
+        self._dial_lvl_n += 1
+        if self._dial_lvl_n == _DIAL_MEAN_BLOCKS:
+            mean = self._dial_lvl_sum // _DIAL_MEAN_BLOCKS
+            self._dial_lvl_sum = 0
+            self._dial_lvl_n = 0
+            if mean < self._dial_lvl_min:
+                self._dial_lvl_min = mean
+            if mean > self._dial_lvl_max:
+                self._dial_lvl_max = mean
+
+    def _steady(self, role, now_ms):
+        d = self.dets[role]
+        return d.on and now_ms - d.since_ms >= self.p["dial_tone_min_ms"]
+
     def _any_tone_on(self):
-        for d in self.dets:
-            if d.on:
+        # The dial tone's parts (ROLE_DIAL_F1/F2) are not fed after dialling.
+        for role in range(ROLE_DIAL_F1):
+            if self.dets[role].on:
                 return True
         return False
 
@@ -320,7 +368,7 @@ class Classifier:
 
 def tone_roles(profile):
     """The detectors a profile needs: [(freqs_hz, [roles])], one per distinct set of
-    frequencies, SIT last."""
+    frequencies, then SIT, then a two-frequency dial tone's frequencies one by one."""
     out = []
     for role in (ROLE_DIAL, ROLE_RINGBACK, ROLE_BUSY, ROLE_REORDER):
         tone = profile[_ROLE_KEYS[role]]
@@ -333,6 +381,16 @@ def tone_roles(profile):
         else:
             out.append((tone[0], [role]))
     out.append((countries.SIT_FREQS_HZ, [ROLE_SIT]))
+    dial = profile["dial"][0]
+    if len(dial) == 2:
+        # Each frequency of the pair on its own, listed twice: the core's detector
+        # wants 40 % of a block's energy in the sum of its bins, so a doubled bin
+        # asks for 20 % in that one bin. Each tone of the pair holds about half
+        # the energy (less what leaks between bins 90-100 Hz apart, which at 40 %
+        # made the detector flicker 1.5 % off nominal); one sound that is not
+        # near that frequency gives the bin only leakage.
+        out.append(((dial[0], dial[0]), [ROLE_DIAL_F1]))
+        out.append(((dial[1], dial[1]), [ROLE_DIAL_F2]))
     return out
 
 
@@ -363,6 +421,8 @@ class CallProgress:
         """One received block; returns the outcome so far (an R_* or None)."""
         cls = self.cls
         for det, roles in self._dets:
+            if roles[0] >= ROLE_DIAL_F1 and cls.phase != _PH_DIAL:
+                continue  # the dial tone's parts matter only while waiting for it
             det.rx(block)
             for on, ms in det.changes():
                 for role in roles:
@@ -384,10 +444,11 @@ class CallProgress:
                 self.cls.fax(FAX_CED, now_ms)
             elif ev[1] == fm.ANSAM:
                 self.cls.fax(FAX_ANSAM, now_ms)
-        elif kind == fm.EV_CARRIER and ev[1] and ev[2] == fm.V21:
+        elif kind == fm.EV_FRAME and ev[2]:
+            # V.21 flags alone are no proof: the core's V.21 carrier detect is a
+            # level detector that dial tone also trips. A frame with a good FCS
+            # (DIS, CSI, NSF) is.
             self.cls.fax(FAX_V21, now_ms)
-        elif kind == fm.EV_FRAME:
-            self.cls.fax(FAX_V21, now_ms)
-        if kind == fm.EV_FRAME or kind == fm.EV_TONE or kind == fm.EV_CARRIER:
+        if kind == fm.EV_FRAME or kind == fm.EV_TONE:
             if len(self.held) < _MAX_HELD_EVENTS:
                 self.held.append(ev)

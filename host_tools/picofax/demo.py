@@ -297,14 +297,29 @@ def summarise(res, say=print):
             i + 1, rows, "not received" if diff is None else "%d differing rows" % diff))
 
 
+_print_lock = threading.Lock()
+
+
+def say_line(text):
+    """One whole line to stdout: the box's log and the demo's own lines come from two
+    threads and must not interleave inside a line."""
+    with _print_lock:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+
+def _show_box(line):
+    if " t30: " in line or "job " in line or "exchange:" in line or "line:" in line:
+        say_line("  box | " + line)
+
+
 def main(args):
     out = args.out
     res = run_demo(out, document=args.document, pages=args.pages, quality=args.quality,
-                   show_box=lambda line: print("  box | " + line)
-                   if " t30: " in line or "job " in line or "exchange:" in line else None)
-    summarise(res)
-    print("  files             %s (page-N-sent.png, page-N-received.png, box.log, call.wav)"
-          % os.path.abspath(out))
+                   say=say_line, show_box=_show_box)
+    summarise(res, say=say_line)
+    say_line("  files             %s (page-N-sent.png, page-N-received.png, box.log, "
+             "call.wav)" % os.path.abspath(out))
     ok = (res.get("final_get", {}).get("status") == "delivered"
           and res.get("pages") and all(d == 0 for _, d in res["pages"]))
     return 0 if ok else 1

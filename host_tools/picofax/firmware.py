@@ -39,11 +39,14 @@ CMODULES = os.path.join(ROOT, "firmware", "cmodules")
 CORE = os.path.join(CMODULES, "faxcore")
 OUT_DIR = os.path.join(ROOT, "build", "firmware")
 
-# Boards this tool builds: our folder name -> what it is based on.
+# Boards this tool builds: our folder name -> what it is based on, and the flash the
+# firmware image may fill before the littlefs partition starts (flash size minus
+# MICROPY_HW_FLASH_STORAGE_BYTES in boards/<board>/mpconfigboard.h).
 BOARDS = {
-    "pico_w": "RPI_PICO_W (RP2040)",
-    "pico2_w": "RPI_PICO2_W (RP2350, Arm)",
+    "pico_w": ("RPI_PICO_W (RP2040)", 2048 * 1024 - 848 * 1024),
+    "pico2_w": ("RPI_PICO2_W (RP2350, Arm)", 1536 * 1024),
 }
+FLASH_BASE = 0x10000000
 
 # Files that prove each submodule the rp2 build needs is checked out.
 RP2_SUBMODULES = (
@@ -51,6 +54,10 @@ RP2_SUBMODULES = (
     "lib/tinyusb/src/tusb.c",
     "lib/cyw43-driver/src/cyw43_ctrl.c",
     "lib/lwip/src/core/tcp.c",
+    "lib/mbedtls/library/ssl_tls.c",
+    "lib/micropython-lib/micropython/bundles/bundle-networking/manifest.py",
+)
+UNIX_SUBMODULES = (
     "lib/mbedtls/library/ssl_tls.c",
     "lib/micropython-lib/micropython/bundles/bundle-networking/manifest.py",
 )
@@ -116,6 +123,10 @@ def missing_inputs(mpy_dir, board=None, picotool=None, unix=False, cmodules=CMOD
             if shutil.which(t) is None:
                 missing.append("the %s command" % t)
     if unix:
+        for rel in UNIX_SUBMODULES:
+            if not os.path.exists(os.path.join(mpy_dir, rel)):
+                missing.append("submodule %s (run `make -C ports/unix submodules` in the "
+                               "MicroPython tree)" % rel.split("/")[1])
         if not glob.glob(os.path.join(cmodules, "*", "micropython.mk")):
             missing.append("%s (the C core's user C module build for make ports)"
                            % os.path.join(os.path.relpath(cmodules, ROOT), "*", "micropython.mk"))
@@ -167,19 +178,36 @@ def elf_sizes(elf, size_tool):
     return int(out[0]), int(out[1]), int(out[2])
 
 
-def module_objects(build_dir):
-    """Object files the build made from the C core and its binding."""
+def elf_symbols(elf, names):
+    """{name: address} of the linker symbols `names` found in `elf`."""
+    out = subprocess.run([shutil.which("arm-none-eabi-nm"), elf], capture_output=True,
+                         text=True, check=True).stdout
+    found = {}
+    for line in out.splitlines():
+        p = line.split()
+        if len(p) == 3 and p[2] in names:
+            found[p[2]] = int(p[0], 16)
+    return found
+
+
+def module_objects(build_dir, map_file):
+    """Object files of the C core and its bindings that went into the image (the
+    build folder may hold stale ones from an earlier configuration)."""
+    linked = linked_objects(map_file)
     found = []
     for dirpath, _dirs, files in os.walk(build_dir):
         if "faxcore" not in dirpath:
             continue
-        found += [os.path.join(dirpath, f) for f in files if f.endswith((".o", ".obj"))]
+        for f in files:
+            path = os.path.abspath(os.path.join(dirpath, f))
+            if f.endswith((".o", ".obj")) and any(path.endswith(o) for o in linked):
+                found.append(path)
     return sorted(found)
 
 
-def module_ram(build_dir, size_tool):
-    """Static RAM (data + bss) and code (text) of the C core's objects in `build_dir`."""
-    objs = module_objects(build_dir)
+def module_ram(build_dir, map_file, size_tool):
+    """Static RAM (data + bss) and code (text) of the C core's objects in the image."""
+    objs = module_objects(build_dir, map_file)
     text = data = bss = 0
     if objs:
         out = subprocess.run([size_tool, "-B"] + objs, capture_output=True, text=True,
@@ -188,6 +216,29 @@ def module_ram(build_dir, size_tool):
             p = line.split()
             text, data, bss = text + int(p[0]), data + int(p[1]), bss + int(p[2])
     return {"objects": len(objs), "text": text, "data": data, "bss": bss}
+
+
+def _cached_cmake_value(build_dir, name):
+    """A variable's value in build_dir/CMakeCache.txt, or None."""
+    try:
+        with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
+            for line in f:
+                if line.startswith(name + ":"):
+                    return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def linked_objects(map_file):
+    """Object files of the C core and its bindings that the linker map lists."""
+    found = set()
+    with open(map_file, errors="replace") as f:
+        for line in f:
+            for word in line.split():
+                if "faxcore" in word and word.endswith((".o", ".obj")):
+                    found.add(word)
+    return found
 
 
 def build_mpy_cross(mpy_dir, jobs):
@@ -201,18 +252,29 @@ def build_rp2(board, mpy_dir, picotool, jobs=2, clean=False, cmodules=CMODULES):
     log = os.path.join(OUT_DIR, board + ".log")
     if os.path.exists(log):
         os.remove(log)
+    user_c_modules = os.path.join(cmodules, "micropython.cmake")
+    # CMake reads USER_C_MODULES only when it configures a fresh build folder: start
+    # afresh when the folder was configured with other modules.
+    if not clean and _cached_cmake_value(out, "USER_C_MODULES") not in (None, user_c_modules):
+        sys.stderr.write("picofax.firmware: USER_C_MODULES changed, rebuilding %s\n" % out)
+        clean = True
     if clean and os.path.exists(out):
         shutil.rmtree(out)
     build_mpy_cross(mpy_dir, jobs)
     _run(["make", "-C", os.path.join(mpy_dir, "ports", "rp2"), "-j%d" % jobs,
           "BOARD_DIR=" + os.path.join(BOARDS_DIR, board), "BUILD=" + out,
-          "USER_C_MODULES=" + os.path.join(cmodules, "micropython.cmake")],
+          "USER_C_MODULES=" + user_c_modules],
          env=_env(picotool), log=log)
     elf = os.path.join(out, "firmware.elf")
     uf2 = os.path.join(out, "firmware.uf2")
     size_tool = shutil.which("arm-none-eabi-size")
+    sym = elf_symbols(elf, ("__flash_binary_end", "__GcHeapStart", "__GcHeapEnd"))
     return {"board": board, "elf": elf, "uf2": uf2, "uf2_bytes": os.path.getsize(uf2),
-            "image": elf_sizes(elf, size_tool), "core": module_ram(out, size_tool)}
+            "image": elf_sizes(elf, size_tool),
+            "core": module_ram(out, elf + ".map", size_tool),
+            "flash_used": sym["__flash_binary_end"] - FLASH_BASE,
+            "flash_limit": BOARDS[board][1],
+            "gc_heap": sym["__GcHeapEnd"] - sym["__GcHeapStart"]}
 
 
 def build_unix(mpy_dir, jobs=2, clean=False, cmodules=CMODULES):
@@ -225,17 +287,18 @@ def build_unix(mpy_dir, jobs=2, clean=False, cmodules=CMODULES):
         shutil.rmtree(out)
     build_mpy_cross(mpy_dir, jobs)
     port = os.path.join(mpy_dir, "ports", "unix")
-    _run(["make", "-C", port, "-j%d" % jobs, "submodules"], log=log)
-    _run(["make", "-C", port, "-j%d" % jobs, "BUILD=" + out, "PROG=" + out + "/micropython",
-          "USER_C_MODULES=" + cmodules], env=_env(), log=log)
+    # btree is off: the box does not use it, and it would need lib/berkeley-db-1.xx.
+    _run(["make", "-C", port, "-j%d" % jobs, "BUILD=" + out, "PROG=micropython",
+          "MICROPY_PY_BTREE=0", "USER_C_MODULES=" + cmodules], env=_env(), log=log)
     exe = os.path.join(out, "micropython")
     probe = subprocess.run(
         [exe, "-c", "import faxmodem, faxt4; print(faxmodem.__name__, faxt4.__name__)"],
         capture_output=True, text=True)
     return {"exe": exe, "exe_bytes": os.path.getsize(exe),
             "image": elf_sizes(exe, shutil.which("size")),
-            "core": module_ram(out, shutil.which("size")),
-            "imports": probe.returncode == 0, "import_output": (probe.stdout + probe.stderr).strip()}
+            "core": module_ram(out, exe + ".map", shutil.which("size")),
+            "imports": probe.returncode == 0,
+            "import_output": (probe.stdout + probe.stderr).strip()}
 
 
 def report_rp2(r):
@@ -245,6 +308,8 @@ def report_rp2(r):
     print("  image: text %d B, data %d B, bss %d B; UF2 %d B" % (text, data, bss, r["uf2_bytes"]))
     print("  C core (%d objects): text %d B, static RAM %d B (data %d + bss %d)"
           % (c["objects"], c["text"], c["data"] + c["bss"], c["data"], c["bss"]))
+    print("  flash: %d B of %d B before the filesystem (%d B free); GC heap region %d B"
+          % (r["flash_used"], r["flash_limit"], r["flash_limit"] - r["flash_used"], r["gc_heap"]))
 
 
 def report_unix(r):
@@ -254,7 +319,8 @@ def report_unix(r):
         os.path.relpath(r["exe"], ROOT), r["exe_bytes"], text, data, bss))
     print("  C core (%d objects): text %d B, data %d B, bss %d B" % (
         c["objects"], c["text"], c["data"], c["bss"]))
-    print("  import faxmodem, faxt4: %s" % ("ok" if r["imports"] else "FAILED: " + r["import_output"]))
+    status = "ok" if r["imports"] else "FAILED: " + r["import_output"]
+    print("  import faxmodem, faxt4: %s" % status)
 
 
 def main(argv=None):
@@ -286,8 +352,11 @@ def main(argv=None):
         return 0
     try:
         if args.board:
-            report_rp2(build_rp2(args.board, mpy_dir, args.picotool, args.jobs, args.clean,
-                                cmodules))
+            r = build_rp2(args.board, mpy_dir, args.picotool, args.jobs, args.clean, cmodules)
+            report_rp2(r)
+            if r["flash_used"] > r["flash_limit"]:
+                sys.stderr.write("picofax.firmware: the image overlaps the filesystem\n")
+                return 1
         if args.unix:
             r = build_unix(mpy_dir, args.jobs, args.clean, cmodules)
             report_unix(r)

@@ -1,9 +1,10 @@
 """`picofax sim`: the whole box on this laptop.
 
 The firmware package runs under CPython on the `sim` board, with the C core through
-its CPython binding, serving its HTTP API on loopback. Every number it dials is
-answered by the simulated exchange: SpanDSP's fax terminal (receiving into a TIFF)
-or a silent line. The T.30 trace and the box's log go to stdout, one line each.
+its CPython binding, serving its HTTP API on loopback. Its line goes to the simulated
+exchange of one country (picofax.pstn: dial tone, DTMF, ringback), which connects
+every number to one kind of far end: SpanDSP's fax terminal (receiving into a TIFF),
+a silent line, a voice, busy, reorder, SIT, or ringing that nobody answers. The T.30 trace and the box's log go to stdout, one line each.
 """
 import asyncio
 import os
@@ -51,7 +52,7 @@ def build(args, log=log_line):
     add_paths()
     from board import SimBoard
     from faxbox import app, config as fxconfig
-    from picofax.exchange import Exchange
+    from picofax.pstn import Exchange
 
     cfg = fxconfig.Config(data_dir=os.path.abspath(args.data))
     if args.account_sid:
@@ -60,8 +61,12 @@ def build(args, log=log_line):
         cfg.auth_token = args.auth_token
     cfg.station_id = args.station_id
     os.makedirs(cfg.data_dir, exist_ok=True)
-    exchange = Exchange(args.far, os.path.abspath(args.rx_dir), log=log, far_log=log)
+    country = getattr(args, "country", "US")
+    exchange = Exchange(args.far, country=country, rx_dir=os.path.abspath(args.rx_dir),
+                        rings=getattr(args, "rings", 2), log=log, far_log=log)
     board = SimBoard(cfg.data_dir, exchange, noise_dbm0=args.noise_dbm0, gain_db=args.gain_db)
+    # The box dials with the same country's profile as the exchange it is wired to.
+    board.line_settings = {"country": country}
     if args.wav:
         board.audio.recorder = WavRecorder(args.wav)
     return app.make_box(board, cfg, log), board, cfg

@@ -79,9 +79,20 @@ class _Rig:
         self.fetch_error = {}
         self.prepare_error = {}
         self.on_fetch = None
-        self.runner = jobs.JobRunner(self.cfg, self.store, self.outbox,
-                                     self.prepare, self.send, fetch=self.fetch,
-                                     clock=self.clock)
+        self.fetched = []
+        self.dial_times = []
+        self.slept = []
+        self.runner = self.new_runner()
+
+    def new_runner(self):
+        return jobs.JobRunner(self.cfg, self.store, self.outbox, self.prepare,
+                              self.send, fetch=self.fetch, clock=self.clock,
+                              sleep=self.sleep)
+
+    async def sleep(self, seconds):
+        # the runner's injected sleep: advances the fake clock, no real wait
+        self.slept.append(seconds)
+        self.t += seconds
 
     def clock(self):
         return self.t
@@ -90,6 +101,7 @@ class _Rig:
         raise OSError(111)
 
     async def fetch(self, url, path, config):
+        self.fetched.append(url)
         if self.on_fetch:
             self.on_fetch(url)
         if url in self.fetch_error:
@@ -107,7 +119,10 @@ class _Rig:
 
     async def send(self, job, spool_dir):
         self.sent.append(job["to"])
+        self.dial_times.append(self.t)
         o = self.outcomes.get(job["to"])
+        if isinstance(o, list):  # one outcome per dial, the last one repeats
+            o = o.pop(0) if len(o) > 1 else o[0]
         if isinstance(o, Exception):
             raise o
         return o or _Outcome("delivered", num_pages=2, remote_station_id=" FAR ",
@@ -307,4 +322,114 @@ def test_records_survive_reload_in_creation_order():
     assert again.get("FX" + "0" * 32) is None
     assert again.create({"account_sid": "AC1", "to": "+9", "media_url": "u",
                          "ttl_min": 1})["seq"] == 5
+    rig.done()
+
+
+def test_busy_then_delivered_redials_after_180_s_with_one_fetch():
+    rig = _Rig("jobs-redial", outcomes={"+1": [_Outcome("busy"), _Outcome("busy"),
+                                               _Outcome("delivered", num_pages=2)]})
+    t0 = rig.t
+    a = rig.create("+1")
+
+    asyncio.run(rig.runner.run_pending())
+
+    j = rig.runner.jobs.get(a)
+    assert (j["status"], j["error_code"], j["dials"]) == ("delivered", 0, 3)
+    assert rig.dial_times == [t0, t0 + 180, t0 + 360]  # config default retry_busy_s
+    assert rig.fetched == ["http://m/a.pdf"]  # pages kept between dials
+    # no callback for the silent returns to queued nor the repeated sending
+    assert rig.callbacks(a) == ["queued", "processing", "sending", "delivered"]
+    rig.done()
+
+
+def test_no_answer_ends_after_max_dials_with_last_status():
+    rig = _Rig("jobs-noans", outcomes={"+1": _Outcome("no-answer")})
+    t0 = rig.t
+    a = rig.create("+1")
+
+    asyncio.run(rig.runner.run_pending())
+
+    j = rig.runner.jobs.get(a)
+    assert (j["status"], j["error_code"]) == ("no-answer", 34003)
+    assert rig.dial_times == [t0, t0 + 300, t0 + 600]
+    assert rig.callbacks(a) == ["queued", "processing", "sending", "no-answer"]
+    rig.done()
+
+
+def test_redials_stop_at_ttl_and_configured_policy_is_used():
+    rig = _Rig("jobs-ttl-redial", outcomes={"+1": _Outcome("busy"),
+                                            "+2": _Outcome("busy")})
+    t0 = rig.t
+    a = rig.create("+1", ttl_min=5)  # 300 s: dials at 0 and 180; 360 is too late
+    asyncio.run(rig.runner.run_pending())
+    assert rig.dial_times == [t0, t0 + 180]
+    assert rig.runner.jobs.get(a)["status"] == "busy"
+
+    rig.cfg.update({"retry_busy_s": 20, "max_dials": 5})
+    rig.dial_times = []
+    t1 = rig.t
+    b = rig.create("+2")
+    asyncio.run(rig.runner.run_pending())
+    assert rig.dial_times == [t1, t1 + 20, t1 + 40, t1 + 60, t1 + 80]
+    assert rig.runner.jobs.get(b)["status"] == "busy"
+    rig.done()
+
+
+def test_other_jobs_go_ahead_while_one_waits_to_redial():
+    rig = _Rig("jobs-interleave", outcomes={"+1": [_Outcome("busy"), _Outcome("delivered")]})
+    a = rig.create("+1")
+    b = rig.create("+2")
+    c = rig.create("+3")
+
+    asyncio.run(rig.runner.run_pending())
+
+    assert rig.sent == ["+1", "+2", "+3", "+1"]
+    for sid in (a, b, c):
+        assert rig.runner.jobs.get(sid)["status"] == "delivered"
+    rig.done()
+
+
+def test_cancel_or_restart_while_waiting_to_redial():
+    rig = _Rig("jobs-wait", outcomes={"+1": [_Outcome("busy"), _Outcome("delivered")],
+                                      "+2": [_Outcome("no-answer"), _Outcome("delivered")]})
+    t0 = rig.t
+    a = rig.create("+1")
+    b = rig.create("+2")
+    # one pass: both dialled once, both wait
+    for sid in (a, b):
+        asyncio.run(rig.runner.process(rig.runner.jobs.get(sid)))
+    assert rig.runner.jobs.get(a)["status"] == "queued"
+    assert rig.runner.jobs.get(a)["next_attempt_at"] == t0 + 180
+    assert rig.runner.next_queued() is None  # nothing due yet
+
+    assert rig.runner.cancel(a)
+    runner = rig.new_runner()  # the box restarts while b waits
+    runner.recover()
+    asyncio.run(runner.run_pending())
+
+    assert rig.runner.jobs.get(a)["status"] == "canceled"
+    jb = runner.jobs.get(b)
+    assert (jb["status"], jb["dials"]) == ("delivered", 2)
+    assert rig.sent == ["+1", "+2", "+2"]
+    assert rig.dial_times[-1] == t0 + 300
+    assert rig.fetched == ["http://m/a.pdf", "http://m/a.pdf"]  # no refetch on redial
+    assert rig.callbacks(a) == ["queued", "processing", "sending", "canceled"]
+    rig.done()
+
+
+def test_inbound_records_and_restart_during_reception():
+    rig = _Rig("jobs-inbound")
+    j = rig.runner.jobs.create_inbound("+15550100", "+15550199", "AC1", "http://hook/")
+    assert (j["status"], j["direction"]) == ("receiving", "inbound")
+    assert rig.runner.next_queued() is None  # the runner never dials it
+
+    runner = rig.new_runner()
+    runner.recover()
+
+    again = runner.jobs.get(j["sid"])
+    assert (again["status"], again["error_code"]) == ("failed", 39008)
+    recs = [rig.store.read("outbox/" + n) for n in rig.store.listdir("outbox")]
+    assert [r["params"]["FaxStatus"] for r in recs] == ["failed"]  # no receiving callback
+    assert recs[0]["url"] == "http://hook/" and recs[0]["params"]["ErrorCode"] == "39008"
+    assert "OriginalMediaUrl" not in recs[0]["params"]
     rig.done()

@@ -7,7 +7,10 @@
  * message is expected (TCF, image data) the sender may instead repeat a V.21
  * command, so both receivers run on the same samples until one of them locks:
  * the fast receiver by reporting training success, V.21 by a frame with a
- * good FCS (the same rule as SpanDSP's modem set).
+ * good FCS (the same rule as SpanDSP's modem set). In that mode carrier
+ * events are reported only for the receiver that has won: EV_CARRIER(on)
+ * just before its EV_TRAINED(True) or its first frame, EV_CARRIER(off) when
+ * its carrier goes. A fast training failure is reported unless V.21 has won.
  *
  * Events are queued here and read by the binding. EV_DATA events are merged
  * while unread, so the queue does not fill with one event per block. The
@@ -431,25 +434,26 @@ static void fast_put_bit(void *user, int bit)
     switch (bit) {
     case FX_STATUS_CARRIER_UP:
         s->fast_carrier = 1;
-        push_event(s, FM_EV_CARRIER, 1, s->fast_modem, 0, 0);
         break;
     case FX_STATUS_TRAINING_OK:
-        push_event(s, FM_EV_TRAINED, 1, 0, 0, 0);
+        /* The fast modem has won: its carrier is reported from here on. */
         s->lock = s->fast_modem;
         s->rx_octet = 0;
         s->rx_bits = 0;
+        push_event(s, FM_EV_CARRIER, 1, s->fast_modem, 0, 0);
+        push_event(s, FM_EV_TRAINED, 1, 0, 0, 0);
         break;
     case FX_STATUS_TRAINING_FAILED:
-        push_event(s, FM_EV_TRAINED, 0, 0, 0, 0);
+        if (s->lock == 0) {
+            push_event(s, FM_EV_TRAINED, 0, 0, 0, 0);
+        }
         break;
     case FX_STATUS_CARRIER_DOWN:
-        if (s->fast_carrier) {
-            push_event(s, FM_EV_CARRIER, 0, s->fast_modem, 0, 0);
-        }
-        s->fast_carrier = 0;
         if (s->lock == s->fast_modem) {
+            push_event(s, FM_EV_CARRIER, 0, s->fast_modem, 0, 0);
             s->lock = 0;
         }
+        s->fast_carrier = 0;
         s->fast_restart = 1;
         break;
     default:
@@ -495,7 +499,7 @@ static void detect_tones(fm_state_t *s, const int16_t amp[], int len)
     }
 }
 
-void fm_rx(fm_state_t *s, const int16_t amp[], int len)
+static void rx_chunk(fm_state_t *s, const int16_t amp[], int len)
 {
     detect_tones(s, amp, len);
     if (s->rx_mode == FM_RX_V21) {
@@ -511,6 +515,23 @@ void fm_rx(fm_state_t *s, const int16_t amp[], int len)
         if (s->lock != s->fast_modem) {
             fsk_rx(&s->fsk_rx, amp, len);
         }
+    }
+}
+
+void fm_rx(fm_state_t *s, const int16_t amp[], int len)
+{
+    /* The line may carry a DC offset (codec, DAA): remove it on a copy, a
+       chunk at a time, before every receiver. */
+    int16_t buf[FM_RX_CHUNK_SAMPLES];
+
+    while (len > 0) {
+        int n = len < FM_RX_CHUNK_SAMPLES ? len : FM_RX_CHUNK_SAMPLES;
+
+        memcpy(buf, amp, (size_t) n * sizeof(buf[0]));
+        dc_block(&s->dc, buf, n);
+        rx_chunk(s, buf, n);
+        amp += n;
+        len -= n;
     }
 }
 
@@ -536,6 +557,7 @@ void fm_init(fm_state_t *s)
     s->level_dbm0 = FM_DEFAULT_LEVEL_DBM0;
     hdlc_tx_init(&s->hdlc_tx);
     fax_tone_det_init(&s->tone_det);
+    dc_block_init(&s->dc);
     fm_rx_mode(s, FM_RX_OFF, 0, 0);
 }
 

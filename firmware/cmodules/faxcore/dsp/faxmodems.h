@@ -49,6 +49,8 @@
 #define FM_EVENTS               32
 #define FM_PAYLOAD_OCTETS       2048
 #define FM_DEFAULT_LEVEL_DBM0   (-10)
+/* fm_rx() works on a stack copy of this many samples at a time (DC removal). */
+#define FM_RX_CHUNK_SAMPLES     160
 
 typedef struct {
     uint8_t type;               /* FM_EV_* */
@@ -105,6 +107,7 @@ typedef struct {
     hdlc_rx_state_t hdlc_rx;
     fm_fast_rx_t fast_rx;
     fax_tone_det_t tone_det;
+    dc_block_t dc;
     uint8_t rx_octet;
     int rx_bits;
 
@@ -152,7 +155,7 @@ void fm_event_pop(fm_state_t *s);
 #define FM_RAW_RX_BITS          16384
 #define FM_RAW_EVENTS           16
 
-/* Raw status codes reported by fm_raw_rx_t (the FX_STATUS_* values). */
+/* Raw transmitter: bits from a ring (LSB of each octet first) into one modem. */
 typedef struct {
     int kind;
     int finished;
@@ -173,6 +176,8 @@ void fm_raw_tx_end(fm_raw_tx_t *s);
 /* Always fills n samples; zeros once finished. */
 int fm_raw_tx(fm_raw_tx_t *s, int16_t amp[], int n);
 
+/* Raw receiver: one modem; bits and FX_STATUS_* events (with the sample
+   index at which they happened) into rings. */
 typedef struct {
     int kind;
     union {

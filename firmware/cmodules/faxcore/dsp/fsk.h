@@ -1,8 +1,9 @@
 /*
  * fsk.h - V.21 channel 2 FSK modem (300 bit/s), fixed point.
  *
- * V.21 (11/1988) §2: channel 2 nominal frequencies are 1650 Hz for a binary 1
- * (mark) and 1850 Hz for a binary 0 (space); 300 bit/s, continuous phase.
+ * V.21 (11/1988) §2: channel 2 has a mean frequency of 1750 Hz with a
+ * deviation of +-100 Hz, the higher frequency for binary 0: 1650 Hz = 1
+ * (mark), 1850 Hz = 0 (space); 300 bit/s.
  * T.30 uses channel 2 in both directions for the HDLC control frames.
  */
 #ifndef FSK_H
@@ -54,17 +55,20 @@ typedef struct {
     int32_t off_ms;             /* carrier-off threshold (mean square) */
     int carrier;
     int32_t hold;               /* samples the power has been on the other side */
+    int32_t inband_ms;          /* mean square of the two tones (averaged) */
 } fsk_rx_state_t;
 
-/* Carrier thresholds: on above -45 dBm0, off below -48 dBm0 (hysteresis). */
+/* Carrier thresholds on the in-band power: on above -45 dBm0, off below
+   -48 dBm0 (hysteresis); see fsk.c for the in-band/total test. */
 #define FSK_RX_ON_DBM0          (-45)
 #define FSK_RX_OFF_DBM0         (-48)
 
 void fsk_rx_init(fsk_rx_state_t *s, fx_put_bit_t put_bit, void *user);
 void fsk_rx(fsk_rx_state_t *s, const int16_t amp[], int len);
 int fsk_rx_level_dbm0(const fsk_rx_state_t *s);
-/* Ratio of wanted-tone energy to the other tone's, in dB, over the last window:
-   a rough quality figure for the logs (capped at 40). */
+/* In-band (both tones) power over the rest of the 0-4 kHz power, in whole dB
+   (capped at 40). The in-band estimate is within about 1 dB and holds a
+   fifth of white noise, so this is a figure for the logs, not a measurement. */
 int fsk_rx_snr_db(const fsk_rx_state_t *s);
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * hdlc.c - HDLC framing for T.30 (flags, bit stuffing, CRC-16 FCS, abort).
  *
- * T.30 (09/2005) §5.3.1 (flag sequence, preamble), §5.3.7 (FCS);
- * ISO/IEC 13239 §4.3 (transparency: zero insertion after five 1 bits),
- * §4.5 (abort: seven or more contiguous 1 bits).
+ * T.30 (09/2005) §5.3.1 (flag sequence, preamble), §5.3.7 (FCS); ISO/IEC
+ * 13239 (transparency: zero insertion after five 1 bits; abort: seven or more
+ * contiguous 1 bits). The section numbers were taken from secondary sources
+ * (the ITU text was not at hand): check them against the Recommendation.
  */
 #include "hdlc.h"
 

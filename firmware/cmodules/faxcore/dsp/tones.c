@@ -10,12 +10,12 @@
 #include "tones.h"
 #include "power.h"
 
-#define AM_HZ_ANSAM             15      /* V.8 §7.2: ANSam AM rate */
-#define AM_DEPTH_ANSAM_PCT      20      /* V.8 §7.2: 20 % +- 1 % */
-#define CNG_HZ                  1100    /* T.30 §4.1.2 */
+#define AM_HZ_ANSAM             15      /* V.8: ANSam AM rate */
+#define AM_DEPTH_ANSAM_PCT      20      /* V.8: 20 % +- 1 % */
+#define CNG_HZ                  1100    /* T.30 phase A: calling tone */
 #define CNG_ON_MS               500
 #define CNG_OFF_MS              3000
-#define CED_HZ                  2100    /* T.30 §4.1.3, V.25 */
+#define CED_HZ                  2100    /* T.30 phase A, V.25: answer tone */
 #define MS_PER_BLOCK            (TONE_BLOCK_SAMPLES * 1000 / FX_SAMPLE_RATE_HZ)
 
 /* Bin-energy fraction needed for "tone present": 40 %. With the scaling in
@@ -25,10 +25,12 @@
 /* Block floor for CED/CNG: -43 dBm0 (T.30 does not give one; SpanDSP's fax
    receivers cut off around -43 to -45 dBm0). */
 #define FAX_TONE_MIN_DBM0       (-43)
-/* ANSam: block bin-energy min/max below 0.7 over the tone = 15 Hz AM present
-   (20 % AM gives about 0.46; steady CED in 10 dB SNR noise stays above 0.8). */
-#define ANSAM_MINMAX_NUM        10
-#define ANSAM_MINMAX_DEN        7
+/* ANSam: blocks whose bin energy is below 7/10 of the maximum ("dips");
+   at least 5 of the 32 counted blocks of the 400 ms decision window. */
+#define ANSAM_DIP_NUM           7
+#define ANSAM_DIP_DEN           10
+#define ANSAM_SETTLE_BLOCKS     8
+#define ANSAM_MIN_DIPS          5
 /* A CNG burst must be followed by this much silence before it counts. */
 #define CNG_GAP_BLOCKS          3
 
@@ -78,7 +80,7 @@ int tone_gen(tone_gen_t *s, int16_t amp[], int max_len)
             v = ((int32_t) tone_sin_q15(s->phase[0]) * s->peak[0]) >> 15;
             v += ((int32_t) tone_sin_q15(s->phase[1]) * s->peak[1]) >> 15;
             if (s->am_inc != 0) {
-                /* V.8 §7.2 envelope (1 + m sin), scaled by 1 / (1 + m) so the
+                /* V.8 envelope (1 + m sin), scaled by 1 / (1 + m) so the
                    peak stays at the set level: (2^15 + m_q15) * scale_q15 is
                    Q30 (< 2^31); >> 15 back to Q15. */
                 int32_t m_q15 = ((int32_t) s->am_depth_q15 * tone_sin_q15(s->am_phase)) >> 15;
@@ -113,7 +115,7 @@ void tone_gen_init_ansam(tone_gen_t *s, int level_dbm0)
 
 int tone_gen_init_dtmf(tone_gen_t *s, char digit, int level_dbm0)
 {
-    /* Q.23 §2: rows 697/770/852/941 Hz, columns 1209/1336/1477/1633 Hz. */
+    /* Q.23: rows 697/770/852/941 Hz, columns 1209/1336/1477/1633 Hz. */
     static const char keys[] = "123A456B789C*0#D";
     static const int16_t row_hz[4] = { 697, 770, 852, 941 };
     static const int16_t col_hz[4] = { 1209, 1336, 1477, 1633 };
@@ -163,7 +165,9 @@ static void block_end(tone_block_det_t *s)
        < 2^30.8 and the sum of two fits uint32. E' = (I^2 + Q^2) / 2^12.
        Tone present when E' >= fraction * (N / 2) * (sum x^2) / 2^12, and with
        P' = sum x^2 >> 8: fraction * 40 * P' * 2^8 / 2^12 = fraction * 2.5 * P'
-       = (P' >> 4) * (fraction * 40) -> ratio_q4 = 16 for 40 %. */
+       = (P' >> 4) * (fraction * 40) -> ratio_q4 = 16 for 40 %.
+       Summed over several bins E' stays in range: by Parseval the bins
+       together hold no more than the block's energy. */
     for (k = 0; k < s->nfreq; k++) {
         int32_t a = s->i_sum[k] >> 6;
         int32_t b = s->q_sum[k] >> 6;
@@ -277,7 +281,7 @@ void fax_tone_det_init(fax_tone_det_t *s)
     tone_block_det_init(&s->cng, cng_hz, 1, FAX_TONE_MIN_DBM0);
     s->ced_blocks = 0;
     s->ced_emax = 0;
-    s->ced_emin = 0;
+    s->ced_dips = 0;
     s->ced_reported = 0;
     s->cng_blocks = 0;
     s->cng_gap_blocks = 0;
@@ -292,16 +296,22 @@ static int ced_block(fax_tone_det_t *s)
         s->ced_reported = 0;
         return TONE_RESULT_NONE;
     }
-    /* The first block may be partly silence: start the envelope after it. */
+    /* The first block may be partly silence: the envelope starts after it.
+       After one AM period (ANSAM_SETTLE_BLOCKS) the maximum is known, and
+       each block more than 30 % below it counts as a dip. 15 Hz AM at 20 %
+       dips in about 45 % of the blocks; a phase reversal (ANS/, ANSam/) makes
+       one or two dips per 450 ms, and noise at 10 dB SNR almost none. */
     if (s->ced_blocks == 1) {
         s->ced_emax = e;
-        s->ced_emin = e;
+        s->ced_dips = 0;
     } else if (s->ced_blocks > 1) {
         if (e > s->ced_emax) {
             s->ced_emax = e;
         }
-        if (e < s->ced_emin) {
-            s->ced_emin = e;
+        /* e / emax < 7 / 10; each side >> 4 so the products fit uint32. */
+        if (s->ced_blocks > ANSAM_SETTLE_BLOCKS
+            && (e >> 4) * ANSAM_DIP_DEN < (s->ced_emax >> 4) * ANSAM_DIP_NUM) {
+            s->ced_dips++;
         }
     }
     s->ced_blocks++;
@@ -309,11 +319,7 @@ static int ced_block(fax_tone_det_t *s)
         return TONE_RESULT_NONE;
     }
     s->ced_reported = 1;
-    /* min/max < 7/10; each side >> 4 so the products fit uint32. */
-    if ((s->ced_emin >> 4) * ANSAM_MINMAX_NUM < (s->ced_emax >> 4) * ANSAM_MINMAX_DEN) {
-        return TONE_RESULT_ANSAM;
-    }
-    return TONE_RESULT_CED;
+    return s->ced_dips >= ANSAM_MIN_DIPS ? TONE_RESULT_ANSAM : TONE_RESULT_CED;
 }
 
 static int cng_block(fax_tone_det_t *s)

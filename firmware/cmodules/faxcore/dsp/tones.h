@@ -3,8 +3,8 @@
  * cadence) and tone detectors (CED/ANSam, CNG, generic tone + cadence for call
  * progress), fixed point.
  *
- * T.30 (09/2005) §4.1 and V.25: CNG is 1100 Hz, 0.5 s on / 3 s off; CED is
- * 2100 Hz. V.8 §7.2 / V.25: ANSam is 2100 Hz amplitude-modulated by a 15 Hz
+ * T.30 (09/2005) phase A and V.25: CNG is 1100 Hz, 0.5 s on / 3 s off; CED is
+ * 2100 Hz. V.8 / V.25: ANSam is 2100 Hz amplitude-modulated by a 15 Hz
  * sine to 20 % depth. Q.23: DTMF frequency pairs.
  */
 #ifndef TONES_H
@@ -116,7 +116,7 @@ int tone_cadence_get(tone_cadence_det_t *s, int *on, int32_t *prev_ms);
 #define TONE_RESULT_ANSAM       2
 #define TONE_RESULT_CNG         3
 
-/* T.30 §4.1: CED lasts 2.6-4 s; 400 ms of steady 2100 Hz is plenty to call it. */
+/* T.30 phase A: CED lasts 2.6-4 s; 400 ms of steady 2100 Hz is plenty to call it. */
 #define TONE_CED_MIN_MS         400
 /* CNG burst: 0.5 s +-15 % (425-575 ms), widened by one block each way. */
 #define TONE_CNG_MIN_MS         410
@@ -126,8 +126,8 @@ typedef struct {
     tone_block_det_t ced;
     tone_block_det_t cng;
     int32_t ced_blocks;
-    uint32_t ced_emax;
-    uint32_t ced_emin;
+    uint32_t ced_emax;          /* largest 2100 Hz bin energy of this tone */
+    int32_t ced_dips;           /* blocks well below it (AM) */
     int ced_reported;
     int32_t cng_blocks;
     int32_t cng_gap_blocks;
