@@ -94,7 +94,10 @@ def test_real_document_arrives_identical(spandsp_rig):
     assert last["RemoteStationId"] == "SPANDSP"
     assert last["OriginalMediaUrl"].endswith("/doc.tif")
     assert "ErrorCode" not in last or not last["ErrorCode"]
-    assert final["status"] == "delivered" and final["num_pages"] == n
+    # The final GET agrees with the last callback.
+    assert final["status"] == last["FaxStatus"] == "delivered"
+    assert final["num_pages"] == int(last["NumPages"]) == n
+    assert (final["sid"], final["to"], final["from"]) == (last["FaxSid"], last["To"], last["From"])
     received = sorted(p for p in os.listdir(rig.rx_dir) if p.endswith(".tif"))
     sent_pages = demo.tiff_pages(str(rig.media_dir / "doc.tif"))
     got_pages = demo.tiff_pages(str(rig.rx_dir / received[-1]))

@@ -1,0 +1,25 @@
+"""Every module of the firmware package imports under the MicroPython unix interpreter
+with a 150,000-word heap: the firmware is MicroPython code from the first line.
+The C core (faxmodem, faxt4) is not built into that interpreter here, so modules
+import it only where they use it."""
+import glob
+import os
+
+import pytest
+
+from conftest import FIRMWARE
+
+MODULES = sorted(os.path.basename(p)[:-3]
+                 for p in glob.glob(os.path.join(FIRMWARE, "faxbox", "*.py"))
+                 if not p.endswith("__init__.py"))
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_module_imports_under_micropython(micropython, tmp_path, name):
+    script = tmp_path / "imp.py"
+    script.write_text("import gc\nimport faxbox.%s\ngc.collect()\nprint('imported', gc.mem_free())\n"
+                      % name)
+
+    res = micropython(str(script))
+
+    assert res.returncode == 0 and "imported" in res.stdout, res.stdout + res.stderr
