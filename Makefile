@@ -32,7 +32,8 @@ $(VENV)/.stamp: pyproject.toml
 venv: $(VENV)/.stamp
 
 core: venv
-	$(PY) setup.py -q build_ext --build-lib build/ext --build-temp build/tmp
+	@# --force: setuptools does not track header dependencies, and a full build takes seconds.
+	$(PY) setup.py -q build_ext --force --build-lib build/ext --build-temp build/tmp
 
 # microdot compiled to .mpy for the MicroPython unix interpreter (importing it from
 # source does not fit a 150 KB heap).

@@ -148,15 +148,18 @@ def test_data_ring_accepts_what_fits():
     assert m.tx_data(b"\x01") == 0
 
 
-@pytest.mark.parametrize("modem, rate", [(fm.V29, 9600), (fm.V29, 7200),
-                                         (fm.V27TER, 4800), (fm.V27TER, 2400)])
-def test_tcf_over_fast_modem(modem, rate):
-    # TCF: zeros for 1.5 s (T.30 phase B): rate * 1.5 / 8 octets.
+@pytest.mark.parametrize("modem, rate, long_train", [
+    (fm.V29, 9600, True), (fm.V29, 7200, True), (fm.V27TER, 4800, True),
+    (fm.V27TER, 2400, True), (fm.V17, 14400, True), (fm.V17, 7200, True),
+    (fm.V17, 14400, False), (fm.V17, 9600, False)])
+def test_tcf_over_fast_modem(modem, rate, long_train):
+    # TCF: zeros for 1.5 s (T.30 phase B): rate * 1.5 / 8 octets. V.17 short
+    # training (image data after TCF) needs rx_mode(..., short_train=True).
     octets = rate * 3 // 16
     a, b = fm.Modem(), fm.Modem()
-    b.rx_mode(fm.RX_FAST, modem, rate)
+    b.rx_mode(fm.RX_FAST, modem, rate, not long_train)
     a.tx_silence(75)
-    a.tx_fast(modem, rate, True)
+    a.tx_fast(modem, rate, long_train)
     sent = 0
     buf = array("h", bytes(2 * BLOCK))
     rx_events, tx_events = [], []
@@ -287,3 +290,20 @@ def test_v21_through_dc_offset():
         drain(b, events)
 
     assert (fm.EV_FRAME, b"\xff\x13\x80\x00\x46", True) in events
+
+
+def test_tx_flush_stops_everything_at_once():
+    m = fm.Modem()
+    m.tx_silence(10)
+    m.tx_v21(1000)
+    m.tx_frame(bytes([0xFF, 0x13, 0xFB]), True)
+    m.tx_fast(fm.V29, 9600, True)
+    m.tx_data(bytes(500))
+
+    m.tx_flush()
+
+    assert m.tx_idle()
+    assert m.tx_free() == 2048
+    buf = array("h", bytes(320))
+    m.tx(buf)
+    assert not any(buf)

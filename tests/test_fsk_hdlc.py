@@ -341,3 +341,16 @@ def test_stats_report_level():
 
     assert -21 <= stats["level_dbm0"] <= -19
     assert stats["snr_db"] >= 20
+
+
+@pytest.mark.parametrize("ppm", [-1000, 1000])
+def test_sample_clock_offset(ppm):
+    # The far end's sample clock off by +-1000 ppm (far worse than two crystal
+    # oscillators): the 3.5 s of audio slip by 28 samples, more than a bit.
+    x = send_ours(FRAMES).astype(np.float64)
+    t_out = np.arange(int(len(x) / (1 + ppm * 1e-6))) * (1 + ppm * 1e-6)
+    skewed = np.round(np.interp(t_out, np.arange(len(x)), x)).astype(np.int16)
+
+    frames, _ = our_frames(add_noise(skewed, 20, seed=ppm + 2000))
+
+    assert frames == [(f, True) for f in FRAMES]

@@ -158,6 +158,15 @@ static mp_obj_t modem_tx_idle(mp_obj_t self_in)
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(modem_tx_idle_obj, modem_tx_idle);
 
+static mp_obj_t modem_tx_flush(mp_obj_t self_in)
+{
+    faxmodem_modem_obj_t *self = MP_OBJ_TO_PTR(self_in);
+
+    fm_tx_flush(&self->fm);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(modem_tx_flush_obj, modem_tx_flush);
+
 static mp_obj_t modem_tx(mp_obj_t self_in, mp_obj_t buf_in)
 {
     faxmodem_modem_obj_t *self = MP_OBJ_TO_PTR(self_in);
@@ -176,12 +185,13 @@ static mp_obj_t modem_rx_mode(size_t n_args, const mp_obj_t *args)
     faxmodem_modem_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     int modem = n_args > 2 ? (int) mp_obj_get_int(args[2]) : 0;
     int rate = n_args > 3 ? (int) mp_obj_get_int(args[3]) : 0;
+    int short_train = n_args > 4 ? mp_obj_is_true(args[4]) : 0;
 
-    check(fm_rx_mode(&self->fm, (int) mp_obj_get_int(args[1]), modem, rate),
+    check(fm_rx_mode(&self->fm, (int) mp_obj_get_int(args[1]), modem, rate, short_train),
           MP_ERROR_TEXT("bad mode, modem or rate"));
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(modem_rx_mode_obj, 2, 4, modem_rx_mode);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(modem_rx_mode_obj, 2, 5, modem_rx_mode);
 
 static mp_obj_t modem_rx(mp_obj_t self_in, mp_obj_t buf_in)
 {
@@ -264,6 +274,7 @@ static const mp_rom_map_elem_t modem_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_tx_data_end), MP_ROM_PTR(&modem_tx_data_end_obj) },
     { MP_ROM_QSTR(MP_QSTR_tx_free), MP_ROM_PTR(&modem_tx_free_obj) },
     { MP_ROM_QSTR(MP_QSTR_tx_idle), MP_ROM_PTR(&modem_tx_idle_obj) },
+    { MP_ROM_QSTR(MP_QSTR_tx_flush), MP_ROM_PTR(&modem_tx_flush_obj) },
     { MP_ROM_QSTR(MP_QSTR_tx), MP_ROM_PTR(&modem_tx_obj) },
     { MP_ROM_QSTR(MP_QSTR_rx_mode), MP_ROM_PTR(&modem_rx_mode_obj) },
     { MP_ROM_QSTR(MP_QSTR_rx), MP_ROM_PTR(&modem_rx_obj) },

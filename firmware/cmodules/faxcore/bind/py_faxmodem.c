@@ -145,6 +145,13 @@ static PyObject *modem_tx_idle(ModemObject *self, PyObject *unused)
     return PyBool_FromLong(fm_tx_idle(&self->fm));
 }
 
+static PyObject *modem_tx_flush(ModemObject *self, PyObject *unused)
+{
+    (void) unused;
+    fm_tx_flush(&self->fm);
+    Py_RETURN_NONE;
+}
+
 static PyObject *modem_tx(ModemObject *self, PyObject *args)
 {
     Py_buffer b;
@@ -164,11 +171,13 @@ static PyObject *modem_rx_mode(ModemObject *self, PyObject *args)
     int mode;
     int modem = 0;
     int rate = 0;
+    int short_train = 0;
 
-    if (!PyArg_ParseTuple(args, "i|ii", &mode, &modem, &rate)) {
+    if (!PyArg_ParseTuple(args, "i|iip", &mode, &modem, &rate, &short_train)) {
         return NULL;
     }
-    return check(fm_rx_mode(&self->fm, mode, modem, rate), "bad mode, modem or rate");
+    return check(fm_rx_mode(&self->fm, mode, modem, rate, short_train),
+                 "bad mode, modem or rate");
 }
 
 static PyObject *modem_rx(ModemObject *self, PyObject *args)
@@ -244,8 +253,9 @@ static PyMethodDef modem_methods[] = {
     { "tx_data_end", (PyCFunction) modem_tx_data_end, METH_NOARGS, "tx_data_end()" },
     { "tx_free", (PyCFunction) modem_tx_free, METH_NOARGS, "tx_free() -> octets" },
     { "tx_idle", (PyCFunction) modem_tx_idle, METH_NOARGS, "tx_idle() -> bool" },
+    { "tx_flush", (PyCFunction) modem_tx_flush, METH_NOARGS, "tx_flush(): drop all queued transmission" },
     { "tx", (PyCFunction) modem_tx, METH_VARARGS, "tx(samples) -> n" },
-    { "rx_mode", (PyCFunction) modem_rx_mode, METH_VARARGS, "rx_mode(mode, modem=0, bit_rate=0)" },
+    { "rx_mode", (PyCFunction) modem_rx_mode, METH_VARARGS, "rx_mode(mode, modem=0, bit_rate=0, short_train=False)" },
     { "rx", (PyCFunction) modem_rx, METH_VARARGS, "rx(samples)" },
     { "event", (PyCFunction) modem_event, METH_NOARGS, "event() -> tuple or None" },
     { "stats", (PyCFunction) modem_stats, METH_NOARGS, "stats() -> dict" },

@@ -112,7 +112,10 @@ static int fast_rate_ok(int modem, int bit_rate)
     if (modem == FM_V27TER) {
         return bit_rate == 4800 || bit_rate == 2400;
     }
-    return 0;       /* V.17 not yet available */
+    if (modem == FM_V17) {
+        return bit_rate == 14400 || bit_rate == 12000 || bit_rate == 9600 || bit_rate == 7200;
+    }
+    return 0;
 }
 
 static void fast_tx_init(fm_fast_tx_t *t, int modem, int bit_rate, int long_train,
@@ -120,6 +123,8 @@ static void fast_tx_init(fm_fast_tx_t *t, int modem, int bit_rate, int long_trai
 {
     if (modem == FM_V29) {
         v29_tx_init(&t->v29, bit_rate, long_train, level_dbm0, get_bit, user);
+    } else if (modem == FM_V17) {
+        v17_tx_init(&t->v17, bit_rate, long_train, level_dbm0, get_bit, user);
     } else {
         v27ter_tx_init(&t->v27ter, bit_rate, long_train, level_dbm0, get_bit, user);
     }
@@ -130,14 +135,22 @@ static int fast_tx(fm_fast_tx_t *t, int modem, int16_t amp[], int n)
     if (modem == FM_V29) {
         return v29_tx(&t->v29, amp, n);
     }
+    if (modem == FM_V17) {
+        return v17_tx(&t->v17, amp, n);
+    }
     return v27ter_tx(&t->v27ter, amp, n);
 }
 
-static void fast_rx_init(fm_fast_rx_t *r, int modem, int bit_rate, fx_put_bit_t put_bit,
-                         void *user)
+static void fast_rx_init(fm_fast_rx_t *r, int modem, int bit_rate, int short_train,
+                         fx_put_bit_t put_bit, void *user)
 {
     if (modem == FM_V29) {
         v29_rx_init(&r->v29, bit_rate, put_bit, user);
+    } else if (modem == FM_V17) {
+        v17_rx_init(&r->v17, bit_rate, put_bit, user);
+        if (short_train) {
+            v17_rx_restart(&r->v17, bit_rate, 1);
+        }
     } else {
         v27ter_rx_init(&r->v27ter, bit_rate, put_bit, user);
     }
@@ -147,6 +160,8 @@ static void fast_rx(fm_fast_rx_t *r, int modem, const int16_t amp[], int len)
 {
     if (modem == FM_V29) {
         v29_rx(&r->v29, amp, len);
+    } else if (modem == FM_V17) {
+        v17_rx(&r->v17, amp, len);
     } else {
         v27ter_rx(&r->v27ter, amp, len);
     }
@@ -154,11 +169,17 @@ static void fast_rx(fm_fast_rx_t *r, int modem, const int16_t amp[], int len)
 
 static int fast_rx_level(const fm_fast_rx_t *r, int modem)
 {
+    if (modem == FM_V17) {
+        return v17_rx_level_dbm0(&r->v17);
+    }
     return modem == FM_V29 ? v29_rx_level_dbm0(&r->v29) : v27ter_rx_level_dbm0(&r->v27ter);
 }
 
 static int fast_rx_snr(const fm_fast_rx_t *r, int modem)
 {
+    if (modem == FM_V17) {
+        return v17_rx_snr_db(&r->v17);
+    }
     return modem == FM_V29 ? v29_rx_snr_db(&r->v29) : v27ter_rx_snr_db(&r->v27ter);
 }
 
@@ -278,6 +299,19 @@ int fm_tx_free(const fm_state_t *s)
     return FM_TX_DATA_OCTETS - s->data_count;
 }
 
+void fm_tx_flush(fm_state_t *s)
+{
+    /* Drop everything queued and stop the current segment at once (a call being
+       abandoned or cancelled); the next fm_tx() starts from silence. */
+    s->seg_count = 0;
+    s->cur_active = 0;
+    s->data_head = 0;
+    s->data_count = 0;
+    s->data_end = 0;
+    s->data_bit = 0;
+    hdlc_tx_init(&s->hdlc_tx);
+}
+
 int fm_tx_idle(const fm_state_t *s)
 {
     return !s->cur_active && s->seg_count == 0;
@@ -313,6 +347,7 @@ static void start_segment(fm_state_t *s)
         break;
     case FM_V29:
     case FM_V27TER:
+    case FM_V17:
         s->data_bit = 0;
         fast_tx_init(&s->fast_tx, s->cur.kind, (int) s->cur.param, s->cur.long_train,
                      s->level_dbm0, data_get_bit, s);
@@ -379,6 +414,8 @@ int fm_tx(fm_state_t *s, int16_t amp[], int n)
 
 /* ---- receive ---- */
 
+static void fast_put_bit(void *user, int bit);
+
 static void frame_handler(void *user, const uint8_t *data, int len, int crc_ok)
 {
     fm_state_t *s = (fm_state_t *) user;
@@ -412,6 +449,11 @@ static void v21_put_bit(void *user, int bit)
     if (bit == FX_STATUS_CARRIER_DOWN && s->lock == FM_V21) {
         push_event(s, FM_EV_CARRIER, 0, FM_V21, 0, 0);
         s->lock = 0;
+        /* The fast receiver was frozen while V.21 held the line: start it
+           afresh (this runs inside fsk_rx(), not inside the fast receiver). */
+        s->fast_carrier = 0;
+        fast_rx_init(&s->fast_rx, s->fast_modem, s->fast_rate, s->fast_short_train, fast_put_bit,
+                     s);
     }
 }
 
@@ -461,7 +503,7 @@ static void fast_put_bit(void *user, int bit)
     }
 }
 
-int fm_rx_mode(fm_state_t *s, int mode, int modem, int bit_rate)
+int fm_rx_mode(fm_state_t *s, int mode, int modem, int bit_rate, int short_train)
 {
     if (mode == FM_RX_FAST && !fast_rate_ok(modem, bit_rate)) {
         return -1;
@@ -475,10 +517,11 @@ int fm_rx_mode(fm_state_t *s, int mode, int modem, int bit_rate)
     s->fast_restart = 0;
     s->fast_modem = mode == FM_RX_FAST ? modem : 0;
     s->fast_rate = bit_rate;
+    s->fast_short_train = short_train;
     fsk_rx_init(&s->fsk_rx, v21_put_bit, s);
     hdlc_rx_init(&s->hdlc_rx, frame_handler, s);
     if (mode == FM_RX_FAST) {
-        fast_rx_init(&s->fast_rx, modem, bit_rate, fast_put_bit, s);
+        fast_rx_init(&s->fast_rx, modem, bit_rate, short_train, fast_put_bit, s);
     }
     return 0;
 }
@@ -509,7 +552,8 @@ static void rx_chunk(fm_state_t *s, const int16_t amp[], int len)
             fast_rx(&s->fast_rx, s->fast_modem, amp, len);
             if (s->fast_restart) {
                 s->fast_restart = 0;
-                fast_rx_init(&s->fast_rx, s->fast_modem, s->fast_rate, fast_put_bit, s);
+                fast_rx_init(&s->fast_rx, s->fast_modem, s->fast_rate, s->fast_short_train, fast_put_bit,
+                     s);
             }
         }
         if (s->lock != s->fast_modem) {
@@ -558,7 +602,7 @@ void fm_init(fm_state_t *s)
     hdlc_tx_init(&s->hdlc_tx);
     fax_tone_det_init(&s->tone_det);
     dc_block_init(&s->dc);
-    fm_rx_mode(s, FM_RX_OFF, 0, 0);
+    fm_rx_mode(s, FM_RX_OFF, 0, 0, 0);
 }
 
 /* ---- raw modems ---- */
@@ -674,7 +718,7 @@ int fm_raw_rx_init(fm_raw_rx_t *s, int kind, int bit_rate)
     if (kind == FM_V21) {
         fsk_rx_init(&s->m.fsk, raw_put_bit, s);
     } else {
-        fast_rx_init(&s->m.fast, kind, bit_rate, raw_put_bit, s);
+        fast_rx_init(&s->m.fast, kind, bit_rate, 0, raw_put_bit, s);
     }
     return 0;
 }

@@ -16,6 +16,8 @@
 #include "power.h"
 #include "v29tx.h"
 #include "v29rx.h"
+#include "v17tx.h"
+#include "v17rx.h"
 #include "v27tertx.h"
 #include "v27terrx.h"
 
@@ -68,11 +70,13 @@ typedef struct {
 typedef union {
     v29_tx_state_t v29;
     v27ter_tx_state_t v27ter;
+    v17_tx_state_t v17;
 } fm_fast_tx_t;
 
 typedef union {
     v29_rx_state_t v29;
     v27ter_rx_state_t v27ter;
+    v17_rx_state_t v17;
 } fm_fast_rx_t;
 
 typedef struct {
@@ -100,6 +104,7 @@ typedef struct {
     int rx_mode;
     int fast_modem;
     int fast_rate;
+    int fast_short_train;
     int lock;                   /* 0, FM_V21 or the fast modem that won */
     int fast_carrier;
     int fast_restart;           /* re-init the fast receiver after this block */
@@ -135,11 +140,14 @@ int fm_tx_data(fm_state_t *s, const uint8_t *data, int len);   /* returns octets
 void fm_tx_data_end(fm_state_t *s);
 int fm_tx_free(const fm_state_t *s);
 int fm_tx_idle(const fm_state_t *s);
+/* Drops every queued segment, frame and data octet and stops transmitting now. */
+void fm_tx_flush(fm_state_t *s);
 /* Always fills n samples (silence when idle). */
 int fm_tx(fm_state_t *s, int16_t amp[], int n);
 
-/* Receive; fm_rx_mode returns 0 or -1 for a bad modem/rate. */
-int fm_rx_mode(fm_state_t *s, int mode, int modem, int bit_rate);
+/* Receive; fm_rx_mode returns 0 or -1 for a bad modem/rate. short_train
+   (V.17 only: image data after a long-trained TCF) is ignored by V.29/V.27ter. */
+int fm_rx_mode(fm_state_t *s, int mode, int modem, int bit_rate, int short_train);
 void fm_rx(fm_state_t *s, const int16_t amp[], int len);
 int fm_rx_level_dbm0(const fm_state_t *s);
 int fm_rx_snr_db(const fm_state_t *s);

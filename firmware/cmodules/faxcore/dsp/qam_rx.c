@@ -8,7 +8,7 @@
 /* Power meter time constant: 2^5 = 32 samples (4 ms). */
 #define POWER_SHIFT         5
 /* Gardner loop: proportional error is 2^-timing_shift; frequency 2^-(that + TIMING_FREQ_EXTRA). */
-#define TIMING_FREQ_EXTRA   8
+#define TIMING_FREQ_EXTRA   QAM_RX_TIMING_FREQ_EXTRA
 /* Symbols per coarse timing decision during acquisition. */
 #define ACQ_SYMBOLS         8
 /* A clock offset of more than about 1000 ppm is not tracked. */
@@ -22,6 +22,7 @@ void qam_rx_init(qam_rx_t *m, const int16_t *rrc, int taps, uint32_t carrier_rat
     m->carrier_rate = carrier_rate;
     m->half_symbol_q16 = half_symbol_q16;
     m->timing_shift = timing_shift;
+    m->timing_freq_boost = 0;
     m->power = 0;
     qam_rx_restart(m);
 }
@@ -197,7 +198,7 @@ static void gardner(qam_rx_t *m, qam_point_t now)
            the period estimate. */
         return;
     }
-    m->timing_integ += adj;
+    m->timing_integ += adj << m->timing_freq_boost;
     if (m->timing_integ > (lim << TIMING_FREQ_EXTRA)) {
         m->timing_integ = lim << TIMING_FREQ_EXTRA;
     }
@@ -373,6 +374,35 @@ void qam_rx_set_centre(qam_rx_t *m, qam_cplx32_t obs, qam_point_t ref)
     /* ratio_q28(num, 16 mag) is the coefficient in Q28. */
     m->c_re[QAM_RX_EQ_CENTRE] = ratio_q28(num_re, mag << 4);
     m->c_im[QAM_RX_EQ_CENTRE] = ratio_q28(num_im, mag << 4);
+    m->eq_phase = 0;
+    m->eq_freq = 0;
+}
+
+void qam_rx_scale_eq(qam_rx_t *m, qam_cplx32_t obs, qam_point_t ref)
+{
+    /* g = ref conj(obs) / |obs|^2 in Q28, worked as in qam_rx_set_centre. */
+    int32_t o_re = obs.re >> 4;
+    int32_t o_im = obs.im >> 4;
+    int32_t mag = o_re * o_re + o_im * o_im;
+    int32_t g_re;
+    int32_t g_im;
+    int k;
+
+    if (mag < 1) {
+        mag = 1;
+    }
+    g_re = ratio_q28((int32_t) ref.re * o_re + (int32_t) ref.im * o_im, mag << 4);
+    g_im = ratio_q28((int32_t) ref.im * o_re - (int32_t) ref.re * o_im, mag << 4);
+    for (k = 0; k < QAM_RX_EQ_LEN; k++) {
+        /* Q28 x Q28 = Q56; >> 28 back to Q28. */
+        int64_t re = (int64_t) m->c_re[k] * g_re - (int64_t) m->c_im[k] * g_im;
+        int64_t im = (int64_t) m->c_re[k] * g_im + (int64_t) m->c_im[k] * g_re;
+
+        re >>= 28;
+        im >>= 28;
+        m->c_re[k] = (int32_t) ((re > (1 << 30)) ? (1 << 30) : ((re < -(1 << 30)) ? -(1 << 30) : re));
+        m->c_im[k] = (int32_t) ((im > (1 << 30)) ? (1 << 30) : ((im < -(1 << 30)) ? -(1 << 30) : im));
+    }
     m->eq_phase = 0;
     m->eq_freq = 0;
 }

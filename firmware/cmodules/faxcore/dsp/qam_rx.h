@@ -19,6 +19,8 @@
 #define QAM_RX_MAX_TAPS     41      /* longest receive filter, samples */
 #define QAM_RX_EQ_LEN       17      /* equaliser taps, T/2 spaced */
 #define QAM_RX_EQ_CENTRE    8
+/* timing_integ holds the period correction at 2^QAM_RX_TIMING_FREQ_EXTRA times the resolution of step_q16. */
+#define QAM_RX_TIMING_FREQ_EXTRA 8
 
 typedef struct {
     int32_t re;
@@ -47,6 +49,7 @@ typedef struct {
     int32_t next_t_q16;             /* time of the next T/2 sample, samples after the newest, Q16 */
     int32_t step_q16;               /* current T/2 in samples, Q16 (tracks clock offset) */
     int32_t timing_integ;           /* period correction, Q16 << TIMING_FREQ_EXTRA */
+    int timing_freq_boost;          /* integrator input << this (0 by default; V.17 sets more) */
     int32_t timing_err;             /* Gardner error summed over a pair of symbols, Q22 */
     int timing_pair;                /* 1 after the first symbol of a pair */
     int timing_on;                  /* Gardner loop running */
@@ -97,6 +100,13 @@ qam_point_t qam_rx_raw_symbol(const qam_rx_t *m);
  * ref (both Q12): removes gain and phase in one step.
  */
 void qam_rx_set_centre(qam_rx_t *m, qam_cplx32_t obs, qam_point_t ref);
+
+/*
+ * Multiply every equaliser coefficient by ref / obs (both Q12): corrects the
+ * gain and phase of an equaliser kept from an earlier training, keeping its
+ * shape (V.17 short training). Set-up only (uses 64-bit products).
+ */
+void qam_rx_scale_eq(qam_rx_t *m, qam_cplx32_t obs, qam_point_t ref);
 
 /*
  * Adapt after a decision: y is the rotated output returned by qam_rx_symbol(),

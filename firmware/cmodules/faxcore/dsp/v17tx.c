@@ -1,0 +1,234 @@
+/*
+ * v17tx.c - ITU-T V.17 (02/91) transmitter, fixed point.
+ *
+ * Constellation co-ordinates are Q12 (v17_tables.h: the standard's divided
+ * by 4). The line signal is built by qam_tx (pulse shaping and the carrier).
+ */
+#include "v17tx.h"
+#include "qam_dds.h"
+#include "qam_tables.h"
+#include "v17_tables.h"
+
+#define V17_CARRIER_HZ          1800
+
+/* Synchronizing signal lengths in symbol intervals (V.17 §7, Table 3). */
+#define V17_SEG1_SYMBOLS        256     /* ABAB... */
+#define V17_SEG2_LONG_SYMBOLS   2976    /* CDBA... from the scrambler, long training */
+#define V17_SEG2_SHORT_SYMBOLS  38      /* the same, short training */
+#define V17_SEG3_SYMBOLS        64      /* bridge: the rate word, long training only */
+#define V17_SEG4_SYMBOLS        48      /* scrambled binary ones, trellis coded */
+#define V17_TURNOFF_SYMBOLS     32      /* scrambled ones after the data */
+
+/* Segment 3 sends this 16-bit pattern, LSB first, eight dibits per repeat. */
+#define V17_BRIDGE_WORD         0x8880u
+
+enum {
+    V17_TX_SEG1,
+    V17_TX_SEG2,
+    V17_TX_SEG3,
+    V17_TX_SEG4,
+    V17_TX_DATA,
+    V17_TX_TURNOFF,
+    V17_TX_DRAIN,
+    V17_TX_DONE
+};
+
+/* Segment 2: scrambled dibit (first bit the MSB) -> training point C, D, B, A
+   (the generator's SEG2_POINT, which also writes v17_seg2_seq from it). */
+static const uint8_t v17_seg2_point[4] = {2, 3, 1, 0};
+/* Segment 3: scrambled dibit -> phase step in quarter turns through A B C D. */
+static const uint8_t v17_seg3_step[4] = {1, 0, 2, 3};
+
+static const qam_point_t v17_zero = {0, 0};
+
+static void set_stage(v17_tx_state_t *s, int stage, int symbols)
+{
+    s->stage = stage;
+    s->symbols_left = symbols;
+    s->count = 0;
+}
+
+/* Self-synchronising scrambler 1 + x^-18 + x^-23 (V.17 §3). */
+static int scramble(v17_tx_state_t *s, int bit)
+{
+    int out = (bit ^ (int) (s->scramble_reg >> 17) ^ (int) (s->scramble_reg >> 22)) & 1;
+
+    s->scramble_reg = ((s->scramble_reg << 1) | (uint32_t) out) & 0x7FFFFFu;
+    return out;
+}
+
+/* Next data bit; ones in segment 4, in the turn-off and once the data has ended. */
+static int next_bit(v17_tx_state_t *s)
+{
+    int bit;
+
+    if (s->data_ended || s->stage != V17_TX_DATA) {
+        return 1;
+    }
+    bit = s->get_bit(s->user);
+    if (bit == FX_BIT_END) {
+        s->data_ended = 1;
+        return 1;
+    }
+    return bit & 1;
+}
+
+/* One trellis-coded symbol: the first bit is Q1. */
+static qam_point_t data_symbol(v17_tx_state_t *s)
+{
+    int q = 0;
+    int i;
+
+    for (i = 0; i < s->bits_per_symbol; i++) {
+        q |= scramble(s, next_bit(s)) << i;
+    }
+    return s->points[v17_encode(&s->enc, q)];
+}
+
+static qam_point_t training_symbol(v17_tx_state_t *s)
+{
+    int bits;
+    int shift;
+
+    switch (s->stage) {
+    case V17_TX_SEG1:
+        /* A first, then B, A, B... */
+        s->abcd = (uint8_t) (s->count & 1);
+        break;
+    case V17_TX_SEG2:
+        bits = scramble(s, 1);
+        bits = (bits << 1) | scramble(s, 1);
+        s->abcd = v17_seg2_point[bits];
+        break;
+    default:
+        /* Segment 3: the bridge word, scrambled, moves the phase. */
+        shift = (s->count & 7) << 1;
+        bits = scramble(s, (int) (V17_BRIDGE_WORD >> shift) & 1);
+        bits = (bits << 1) | scramble(s, (int) (V17_BRIDGE_WORD >> (shift + 1)) & 1);
+        s->abcd = (uint8_t) ((s->abcd + v17_seg3_step[bits]) & 3);
+        break;
+    }
+    return v17_abcd[s->abcd];
+}
+
+/* Move on when the current stage has sent its symbols. */
+static void advance(v17_tx_state_t *s)
+{
+    if (s->stage == V17_TX_DATA) {
+        if (s->data_ended) {
+            set_stage(s, V17_TX_TURNOFF, V17_TURNOFF_SYMBOLS);
+        }
+        return;
+    }
+    s->count++;
+    if (--s->symbols_left > 0) {
+        return;
+    }
+    switch (s->stage) {
+    case V17_TX_SEG1:
+        set_stage(s, V17_TX_SEG2, s->short_train ? V17_SEG2_SHORT_SYMBOLS : V17_SEG2_LONG_SYMBOLS);
+        break;
+    case V17_TX_SEG2:
+        if (s->short_train) {
+            set_stage(s, V17_TX_SEG4, V17_SEG4_SYMBOLS);
+        } else {
+            set_stage(s, V17_TX_SEG3, V17_SEG3_SYMBOLS);
+        }
+        break;
+    case V17_TX_SEG3:
+        set_stage(s, V17_TX_SEG4, V17_SEG4_SYMBOLS);
+        break;
+    case V17_TX_SEG4:
+        set_stage(s, V17_TX_DATA, 0);
+        break;
+    case V17_TX_TURNOFF:
+        set_stage(s, V17_TX_DRAIN, QAM_TX_V29_SPAN);
+        break;
+    default:
+        set_stage(s, V17_TX_DONE, 0);
+        break;
+    }
+}
+
+static qam_point_t next_symbol(v17_tx_state_t *s)
+{
+    qam_point_t p;
+
+    switch (s->stage) {
+    case V17_TX_SEG1:
+    case V17_TX_SEG2:
+    case V17_TX_SEG3:
+        p = training_symbol(s);
+        break;
+    case V17_TX_SEG4:
+    case V17_TX_DATA:
+    case V17_TX_TURNOFF:
+        p = data_symbol(s);
+        break;
+    default:
+        p = v17_zero;
+        break;
+    }
+    advance(s);
+    return p;
+}
+
+void v17_tx_init(v17_tx_state_t *s, int bit_rate, int long_train, int level_dbm0,
+                 fx_get_bit_t get_bit, void *user)
+{
+    int32_t gain0;
+
+    switch (bit_rate) {
+    case 12000:
+        s->bits_per_symbol = 5;
+        s->points = v17_points_12000;
+        gain0 = V17_TX_GAIN_12000;
+        break;
+    case 9600:
+        s->bits_per_symbol = 4;
+        s->points = v17_points_9600;
+        gain0 = V17_TX_GAIN_9600;
+        break;
+    case 7200:
+        s->bits_per_symbol = 3;
+        s->points = v17_points_7200;
+        gain0 = V17_TX_GAIN_7200;
+        break;
+    default:
+        bit_rate = 14400;
+        s->bits_per_symbol = 6;
+        s->points = v17_points_14400;
+        gain0 = V17_TX_GAIN_14400;
+        break;
+    }
+    s->bit_rate = bit_rate;
+    s->short_train = !long_train;
+    s->get_bit = get_bit;
+    s->user = user;
+    s->scramble_reg = V17_SCRAMBLER_SEED;
+    s->abcd = 0;
+    s->data_ended = 0;
+    /* The differential encoder starts from Y1 Y2 = 01 after long training
+       and 00 after short (as SpanDSP; the first symbols are segment 4 ones,
+       which the receiver discards, so either start works). */
+    v17_encoder_init(&s->enc, long_train ? 1 : 0);
+    qam_tx_init(&s->mod, qam_tx_rrc_v29, QAM_TX_V29_PHASES, QAM_TX_V29_STEP,
+                QAM_TX_V29_SPAN, QAM_DDS_RATE(V17_CARRIER_HZ), gain0, level_dbm0);
+    set_stage(s, V17_TX_SEG1, V17_SEG1_SYMBOLS);
+}
+
+int v17_tx(v17_tx_state_t *s, int16_t amp[], int max_len)
+{
+    int n;
+
+    for (n = 0; n < max_len; n++) {
+        if (qam_tx_need_symbol(&s->mod)) {
+            if (s->stage == V17_TX_DONE) {
+                break;
+            }
+            qam_tx_push(&s->mod, next_symbol(s));
+        }
+        amp[n] = qam_tx_sample(&s->mod);
+    }
+    return n;
+}
