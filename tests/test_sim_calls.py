@@ -149,11 +149,12 @@ def test_silent_answer_goes_on_to_t30_and_times_out(rig_factory):
     assert rig.log_lines(r"t30: calling")
 
 
-@pytest.mark.parametrize("country", ("US", "FR"))
-def test_fax_answer_through_the_exchange(rig_factory, country):
-    # A fax machine (the box's own T.30 receiver) answers after two rings with
-    # CED: the box recognises the fax answer and sends the page.
-    rig = rig_factory("box", country)
+@pytest.mark.parametrize("far,country", [("box", "US"), ("box", "FR"), ("spandsp", "UK"),
+                                         ("spandsp", "JP")])
+def test_fax_answer_through_the_exchange(rig_factory, far, country):
+    # A fax machine (the box's own T.30 receiver, or SpanDSP's) answers after two
+    # rings with CED: the box recognises the fax answer and sends the page.
+    rig = rig_factory(far, country)
 
     created, cbs, final = run_one(rig)
 
@@ -182,7 +183,7 @@ class _Sink:
 
 
 def _inbound(tmp_path, country, rings_to_answer, cadence_ms=None, distinctive="any",
-             max_wait_ms=120000):
+             max_wait_ms=120000, caller="box", tx_file=None):
     import asyncio
 
     import faxmodem
@@ -193,7 +194,8 @@ def _inbound(tmp_path, country, rings_to_answer, cadence_ms=None, distinctive="a
     lines = []
     ex = pstn.Exchange("silent", country=country, rx_dir=str(tmp_path), log=lines.append)
     board = SimBoard(str(tmp_path / "data"), ex, noise_dbm0=-55.0)
-    ex.call_box("box", start_ms=1000, max_rings=8, pages=1, cadence_ms=cadence_ms)
+    ex.call_box(caller, start_ms=1000, max_rings=8, pages=1, cadence_ms=cadence_ms,
+                tx_file=tx_file)
     sink = _Sink()
     cfg = {"country": country, "rings_to_answer": rings_to_answer,
            "distinctive_ring": distinctive}
@@ -213,6 +215,29 @@ def test_inbound_answered_after_n_rings_and_received(tmp_path, country, rings):
     assert any("caller says" in ln and '"status": "delivered"' in ln for ln in lines)
 
 
+def test_inbound_from_spandsp(tmp_path):
+    # SpanDSP's calling terminal sends a two-page TIFF (G4, 1728 pels, fine),
+    # drawn here; the box answers after 2 US rings and receives both pages.
+    from PIL import Image, ImageDraw
+    frames = []
+    for k in range(2):
+        im = Image.new("1", (1728, 600), 1)
+        d = ImageDraw.Draw(im)
+        for i in range(0, 600, 30):
+            d.line([(0, i), (1727, 599 - i)], fill=0, width=2 + k)
+        frames.append(im)
+    tx = str(tmp_path / "tx.tif")
+    frames[0].save(tx, compression="group4", dpi=(204, 196), save_all=True,
+                   append_images=frames[1:])
+
+    out, sink, lines, board = _inbound(tmp_path, "US", 2, caller="spandsp", tx_file=tx)
+
+    assert out is not None and out.status == "received", lines[-10:]
+    assert out.num_pages == 2 and len(sink.pages) == 2
+    assert out.remote_station_id == "SPANDSP"
+    assert "line: answering after 2 rings (pattern 1)" in lines
+
+
 def test_inbound_distinctive_ring_not_accepted_is_never_answered(tmp_path):
     # GR-506 pattern 2 (0.8/0.4/0.8/4.0 s) while only the normal ring is accepted:
     # the caller rings 8 times and gives up; the box never goes off hook.
@@ -222,3 +247,105 @@ def test_inbound_distinctive_ring_not_accepted_is_never_answered(tmp_path):
     assert out is None
     assert not sink.pages
     assert "line: ringing stopped after 0 rings (8 ignored)" in lines
+
+
+# ---- dialling details, in process ----
+
+def _dial(tmp_path, far, cfg, number="555 0123", setup=None, **exchange_kw):
+    import asyncio
+
+    import faxmodem
+    from board import SimBoard
+    from faxbox import dialer
+    from picofax import pstn
+
+    ex = pstn.Exchange(far, country=cfg.get("country", "US"), rx_dir=str(tmp_path),
+                       **exchange_kw)
+    board = SimBoard(str(tmp_path / "data"), ex, noise_dbm0=-55.0)
+    if setup:
+        setup(board)
+    lines = []
+
+    async def go():
+        board.line.off_hook()
+        try:
+            call = dialer.Call(board, faxmodem, faxmodem.Modem(), dialer.settings(cfg),
+                               lines.append)
+            return await call.run(number)
+        finally:
+            board.line.on_hook()
+
+    return asyncio.run(go()), ex, lines
+
+
+def test_pulse_dialling_with_prefix_and_second_dial_tone(tmp_path):
+    from faxbox import progress as pg
+
+    r, ex, lines = _dial(tmp_path, "busy", {"dial_prefix": "9W", "pulse_dial": True},
+                         outside_prefix="9")
+
+    assert r == pg.R_BUSY
+    # "9" pulsed, the PBX's second dial tone waited for, then the number pulsed.
+    assert ex.calls[0].digits == "95550123"
+    assert ex.calls[0].number == "5550123"
+    assert lines.count("line: dial tone") == 1  # the first; "W" waits silently
+    assert "line: dialling 95550123" in lines
+
+
+def test_dtmf_at_the_q24_minimum_timing(tmp_path):
+    from faxbox import progress as pg
+
+    r, ex, _ = _dial(tmp_path, "busy", {"country": "DE", "dtmf_on_ms": 40,
+                                        "dtmf_off_ms": 40})
+
+    assert r == pg.R_BUSY
+    assert ex.calls[0].digits == "5550123"
+
+
+def test_blind_dial_without_dial_tone(tmp_path):
+    from faxbox import progress as pg
+
+    r, ex, lines = _dial(tmp_path, "busy", {"blind_dial": True})
+
+    assert r == pg.R_BUSY
+    assert "line: dial tone" not in lines
+
+
+def test_extension_picked_up_while_ringing(tmp_path):
+    from faxbox import progress as pg
+
+    def setup(board):
+        board.line.extension_pickup_ms = 8000
+
+    r, ex, lines = _dial(tmp_path, "noanswer", {}, setup=setup)
+
+    assert r == pg.R_EXTENSION
+    assert pg.OUTCOMES[r][:2] == ("failed", 39205)
+
+
+def test_line_in_use_before_dialling(tmp_path):
+    import asyncio
+
+    import faxmodem
+    from board import SimBoard
+    from faxbox import call
+    from picofax import pstn
+
+    ex = pstn.Exchange("busy", rx_dir=str(tmp_path))
+    board = SimBoard(str(tmp_path / "data"), ex)
+    board.line.extension = True
+
+    out = asyncio.run(call.send_fax(board, faxmodem, None, None, "5550123", lambda s: None))
+
+    assert out.status == "failed" and out.error_code == call.ERR_LINE_IN_USE[0]
+    assert ex.calls == []  # never went off hook
+
+
+def test_number_that_cannot_be_dialled(tmp_path):
+    from faxbox import progress as pg
+
+    r, ex, lines = _dial(tmp_path, "busy", {}, number="sip:fax@example.com")
+
+    assert r == pg.R_BAD_NUMBER
+    assert pg.OUTCOMES[r][:2] == ("failed", 39206)
+    assert ex.calls[0].digits == ""  # off hook, nothing dialled

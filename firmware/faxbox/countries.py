@@ -9,14 +9,16 @@
 #   level_dbm0  the level per frequency that the simulated exchange plays.
 #
 # Main source: ITU-T E.180 Supplement 2 "Various tones used in national networks"
-# (Operational Bulletin list, 1994 with later amendments), cross-checked with the
-# national specifications named per country. The detectors accept a cadence within
+# (the list kept in the ITU Operational Bulletin), with the national specifications
+# named per country. Clause numbers are left out where they were not checked
+# against the current edition of the document: check the values against it before
+# a national approval. The detectors accept a cadence within
 # CADENCE_TOL_PCT percent plus CADENCE_SLACK_MS (the 10 ms detector block and its
 # 20 ms debounce), which is wider than every national tolerance below, so a tone
 # inside its spec is never missed; frequencies are accepted within about +-40 Hz of
 # the nominal one (the tone detectors' 100 Hz bins, dsp/tones.h).
 #
-# SIT (special information tone, ITU-T Q.35 §5 / E.180 §7): three tones
+# SIT (special information tone, ITU-T Q.35 and E.180): three tones
 # 950 +-50, 1400 +-50, 1800 +-50 Hz in that order, each 330 +-70 ms with up to 30 ms
 # between them, then up to 1 s of silence (or an announcement). NANP uses coded
 # variants of the same three tones (first 913.8 or 985.2 Hz, second 1370.6 or
@@ -36,20 +38,21 @@ SIT_MAX_MS = 1400
 
 # Defaults every profile starts from; a profile overrides what its country differs in.
 _COMMON = {
-    # Q.24 Table A-1 and ETSI ES 201 235-2 ask for DTMF tones of >= 40 ms with >= 40 ms
-    # pauses; 100/100 ms dials a 10-digit number in 2 s and is accepted everywhere.
+    # Q.24 (Annex A lists each administration's values) asks for DTMF tones of
+    # >= 40 ms with >= 40 ms pauses; 100/100 ms dials a 10-digit number in 2 s and is
+    # accepted everywhere. The level is the modem's (faxmodem: level - 3 dB per tone).
     "dtmf_on_ms": 100,
     "dtmf_off_ms": 100,
-    "dtmf_level_dbm0": -8,
-    # Dial tone must be steady this long before dialling starts (ETSI ES 203 021-2
-    # §4.7.1 lets a terminal wait up to 3 s; 1 s avoids dialling into a click).
+    # Dial tone must be steady this long before dialling starts (1 s: long enough
+    # not to dial into a click or a burst of another tone).
     "dial_tone_min_ms": 1000,
     # Give up waiting for dial tone after this (then fail, or dial blind).
     "dial_tone_wait_ms": 5000,
     # `,` in a dial string pauses this long (Hayes S8 default 2 s).
     "comma_pause_ms": 2000,
-    # No answer after this much time from the end of dialling. FCC 47 CFR 68.318(c)(1)
-    # and ETSI ES 203 021-2 §4.8 both bound automatic calls to about 60 s of ringing.
+    # No answer after this much time from the end of dialling. Automatic-dialling
+    # rules (FCC 47 CFR 68.318; ETSI ES 203 021 for Europe) bound unanswered
+    # automatic calls to about a minute of ringing.
     "no_answer_ms": 60000,
     # Pulse dialling (Q.23 does not cover it; national specs agree on 10 pulses/s,
     # break/make 60/40 ms in most of Europe, 61/39 ms in NANP).
@@ -72,8 +75,8 @@ def _profile(**kw):
 
 
 PROFILES = {
-    # United States / Canada (NANP). Source: ATIS-0300011 / ANSI T1.401 "Precise Tone
-    # Plan" and Telcordia GR-506-CORE; E.180 Suppl. 2 (United States) agrees.
+    # United States / Canada (NANP). Source: the "Precise Tone Plan" (ANSI T1.401,
+    # Telcordia GR-506-CORE); E.180 Suppl. 2 (United States) agrees.
     # Reorder is 0.25/0.25 s in the Precise Tone Plan; older step-by-step and some
     # Canadian offices used 0.3/0.2 s (E.180 lists both), which the tolerance accepts.
     "US": _profile(
@@ -84,16 +87,16 @@ PROFILES = {
         busy=((480, 620), (500, 500), -24),
         reorder=((480, 620), (250, 250), -24),
         ring_cadence_ms=(2000, 4000),
-        # Distinctive ringing, Telcordia GR-506-CORE §17 (patterns 2, 3, 4; the
-        # normal 2/4 s ring is pattern 1).
+        # Distinctive ringing, Telcordia GR-506-CORE (patterns 2, 3, 4; the normal
+        # 2/4 s ring is pattern 1).
         distinctive_ms=((800, 400, 800, 4000), (400, 200, 400, 200, 800, 4000),
                         (300, 200, 1000, 200, 300, 4000)),
         dtmf_on_ms=100, dtmf_off_ms=100,
     ),
-    # United Kingdom. Source: BT SIN 350 (Issue 3) §4; E.180 Suppl. 2 (United Kingdom).
-    # "Congestion" here is BT's equipment-engaged tone 400 Hz 0.4 on, 0.35 off,
-    # 0.225 on, 0.525 off. E.180 still lists the older 400 Hz 0.4/0.35/0.225/0.525 ms
-    # form for "congestion" and continuous 400 Hz for number unobtainable.
+    # United Kingdom. Source: BT SIN 350 (network tones); E.180 Suppl. 2 (United
+    # Kingdom). "Reorder" here is BT's congestion ("equipment engaged") tone,
+    # 400 Hz 0.4 on, 0.35 off, 0.225 on, 0.525 off. Number unobtainable is a
+    # continuous 400 Hz tone in both sources (progress.py: R_UNOBTAINABLE).
     "UK": _profile(
         name="United Kingdom",
         dial_steady_db=None,
@@ -103,8 +106,8 @@ PROFILES = {
         reorder=((400,), (400, 350, 225, 525), -19),
         ring_cadence_ms=(400, 200, 400, 2000),
     ),
-    # Germany. Source: Deutsche Telekom 1 TR 110-1 (technical interface description,
-    # analogue lines) §5.4; E.180 Suppl. 2 (Germany). All tones 425 Hz.
+    # Germany. Source: Deutsche Telekom 1 TR 110-1 (interface description, analogue
+    # lines); E.180 Suppl. 2 (Germany). All tones 425 Hz.
     # Congestion ("Gassenbesetztton") is 0.24/0.24 s in 1 TR 110; E.180's older entry
     # gives 0.25/0.25 s, inside the tolerance either way.
     "DE": _profile(
@@ -116,7 +119,7 @@ PROFILES = {
         ring_cadence_ms=(1000, 4000),
         dtmf_on_ms=80, dtmf_off_ms=80,
     ),
-    # France. Source: Orange STI 1 (interface specification, analogue access) §6;
+    # France. Source: Orange STI 1 (interface specification, analogue access);
     # E.180 Suppl. 2 (France). All tones 440 Hz. STI 1 names no separate congestion
     # tone: network congestion is signalled with the busy cadence (or an
     # announcement), so a French reorder is reported as busy. E.180 lists
@@ -129,8 +132,8 @@ PROFILES = {
         reorder=((440,), (250, 250), -10),
         ring_cadence_ms=(1500, 3500),
     ),
-    # Australia. Source: ACIF / Communications Alliance S002:2001 §5.7 and Telstra's
-    # "Telephone network tones" guide; E.180 Suppl. 2 (Australia). Dial and ringback
+    # Australia. Source: Communications Alliance (ACIF) S002 (analogue customer
+    # equipment); E.180 Suppl. 2 (Australia). Dial and ringback
     # are 425 Hz modulated by 25 Hz (400 + 425 + 450 Hz). Busy is 425 Hz 0.375/0.375 s;
     # congestion has the same cadence with alternate bursts 10 dB lower, which a
     # cadence detector cannot tell from busy: Australian congestion is reported as busy.
@@ -143,8 +146,8 @@ PROFILES = {
         reorder=None,
         ring_cadence_ms=(400, 200, 400, 2000),
     ),
-    # Japan. Source: NTT "Technical reference for telephone network interfaces"
-    # (analogue, 5th ed.) §3.3; E.180 Suppl. 2 (Japan). 400 Hz; ringback is 400 Hz
+    # Japan. Source: NTT's technical reference for analogue telephone network
+    # interfaces; E.180 Suppl. 2 (Japan). 400 Hz; ringback is 400 Hz
     # modulated by 16 Hz, 1 s on 2 s off. Japanese exchanges play the busy tone for
     # congestion too (E.180 gives no separate entry), and announce unobtainable
     # numbers instead of playing SIT: SIT is still detected if it comes.

@@ -37,7 +37,7 @@ SETTING_DEFAULTS = {
     "dial_tone_wait_ms": None,
     "no_answer_s": None,
     "rings_to_answer": 2,       # inbound (ring.py)
-    "distinctive_ring": "any",  # inbound: "any" or "only" (answer only pattern 1)
+    "distinctive_ring": "any",  # inbound: "any", or the ring patterns to answer, e.g. "1"
 }
 
 
@@ -163,7 +163,11 @@ class Call:
         """Dials `number` (with the configured prefix); returns None when every digit
         has gone, or the R_* that stopped dialling."""
         st = self.st
-        ops = parse(st["dial_prefix"] + number, st["pulse_dial"])
+        try:
+            ops = parse(st["dial_prefix"] + number, st["pulse_dial"])
+        except ValueError as e:
+            self.log("line: cannot dial %s: %s" % (number, e))
+            return pg.R_BAD_NUMBER
         self.log("line: dialling %s" % digits_of(ops))
         line = self.board.line
         if getattr(line, "dial_direct", False):

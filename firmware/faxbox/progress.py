@@ -1,7 +1,8 @@
 # Call progress: what the line says between going off hook and a fax machine
 # answering. Sources: ITU-T E.180 (03/1998) and its Supplement 2 for the tones and
 # cadences (see countries.py), Q.35 for SIT, T.30 (09/2005) §4.1 and Table 2/T.30
-# for the answering fax machine's signals (CED 2100 Hz, ANSam, V.21 flags of DIS).
+# for the answering fax machine's signals (CED 2100 Hz, ANSam, or a V.21 frame
+# with a good FCS: DIS, CSI, NSF).
 #
 # Two layers:
 #   Classifier   pure logic: fed tone-presence changes (from the C core's
@@ -29,12 +30,15 @@ R_VOICE = const(7)
 R_NO_ANSWER = const(8)
 R_ANSWERED = const(9)  # the ringing stopped and nothing followed: let T.30 try
 R_EXTENSION = const(10)
+R_BAD_NUMBER = const(11)
+R_UNOBTAINABLE = const(12)
 
 NAMES = {
     R_DIAL_TONE: "dial tone", R_NO_DIAL_TONE: "no dial tone", R_BUSY: "busy",
     R_REORDER: "reorder", R_SIT: "SIT", R_FAX: "fax answer", R_VOICE: "voice answer",
     R_NO_ANSWER: "no answer", R_ANSWERED: "answered (silent)",
-    R_EXTENSION: "extension off hook",
+    R_EXTENSION: "extension off hook", R_BAD_NUMBER: "bad number",
+    R_UNOBTAINABLE: "continuous tone",
 }
 
 # Outcomes that end a call before T.30: (API status, error code, message).
@@ -49,6 +53,11 @@ OUTCOMES = {
               "A person or answering machine answered, not a fax machine: the box hung up"),
     R_NO_DIAL_TONE: ("failed", 39204, "No dial tone: check the phone line"),
     R_EXTENSION: ("failed", 39205, "An extension phone was picked up: the box hung up"),
+    R_BAD_NUMBER: ("failed", 39206,
+                   "The number cannot be dialled (digits, * # A-D and , W P T only)"),
+    R_UNOBTAINABLE: ("failed", 39207,
+                     "A steady tone after dialling: number unobtainable, or the exchange "
+                     "did not take the digits"),
 }
 
 # Fax signals (Classifier.fax kinds).
@@ -96,6 +105,9 @@ _SILENT_ANSWER_MS = const(8000)
 # After ringback: silence this much longer than the longest ringback gap means
 # the call was answered.
 _ANSWER_MARGIN_MS = const(1000)
+# After dialling, a call-progress tone on this long without a break is no cadence:
+# number unobtainable (UK, E.180: continuous 400 Hz) or dial tone still there.
+_STEADY_TONE_MS = const(6000)
 
 
 def within(ms, nominal_ms):
@@ -324,6 +336,10 @@ class Classifier:
             self.result = R_NO_ANSWER
             return
         if self._any_tone_on():
+            for role in (ROLE_DIAL, ROLE_RINGBACK, ROLE_BUSY, ROLE_REORDER):
+                d = self.dets[role]
+                if d.on and d.since_ms >= self._t0 and now_ms - d.since_ms >= _STEADY_TONE_MS:
+                    self.result = R_UNOBTAINABLE
             return
         quiet_ms = now_ms - self._last_tone_ms
         if self._ringback_seen:

@@ -455,6 +455,9 @@ class PstnCall:
             self._last_digit_at = self.samples
             if self.state == "dialtone":
                 self.state = "digits"
+            if self.digits == self.ex.outside_prefix:
+                # A PBX: the outside-line digit gives a second dial tone.
+                self.state = "dialtone"
         if self.state == "dialtone":
             return _pcm(self._dial.gen(n))
         if self.state == "digits":
@@ -470,6 +473,9 @@ class PstnCall:
 
     def _route(self):
         self.number = self.digits
+        prefix = self.ex.outside_prefix
+        if prefix and self.number.startswith(prefix):
+            self.number = self.number[len(prefix):]
         kind = self.ex.far_for(self.number)
         self.kind = kind
         self.ex.note("exchange: %s dialled, far end %s" % (self.number, kind))
@@ -492,10 +498,12 @@ class Exchange:
     number, `numbers` maps particular numbers (digits as dialled) to other kinds.
 
     `tone_skew` plays every tone off nominal, for tests at the tolerance edges:
-    {"freq_scale": 1.02, "time_scale": 0.9}."""
+    {"freq_scale": 1.02, "time_scale": 0.9}. `outside_prefix` makes it a PBX: that
+    digit ("9") gives a second dial tone and is not part of the number."""
 
     def __init__(self, far="spandsp", country="US", rx_dir="build/sim-received", rings=2,
-                 numbers=None, log=None, far_log=None, tone_skew=None, voice_samples=None):
+                 numbers=None, log=None, far_log=None, tone_skew=None, voice_samples=None,
+                 outside_prefix=None):
         if far not in FAR_KINDS:
             raise ValueError("unknown far end: " + far)
         self.far = far
@@ -507,6 +515,7 @@ class Exchange:
         self.calls = []
         self.tone_skew = dict(tone_skew or {})
         self.voice_samples = voice_samples
+        self.outside_prefix = outside_prefix
         self._log = log
         self._far_log = far_log
 
@@ -534,7 +543,8 @@ class Exchange:
         (or `cadence_ms`, e.g. a distinctive ring); the caller is the box's own
         T.30 sender ("box") or SpanDSP's calling terminal sending `tx_file`."""
         if caller == "box":
-            far = BoxCaller(pages, log=self._far_log and (lambda ln: self._far_log("caller: " + ln)))
+            log = self._far_log and (lambda ln: self._far_log("caller: " + ln))
+            far = BoxCaller(pages, log=log)
         elif caller == "spandsp":
             from picofax.exchange import _spandsp
             term = _spandsp().FaxTerminal(calling=True, ident="SPANDSP", tx_file=tx_file)

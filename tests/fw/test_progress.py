@@ -192,7 +192,8 @@ def test_speech_during_a_tone_is_not_counted():
     # A continuous tone on the ringback detector explains the loud blocks.
     evs = on_role(pg.ROLE_RINGBACK, [(False, 100), (True, 15000)])
 
-    r, _ = play(cls, evs, 10000, levels=lambda t: -15)
+    # (5 s: a steady tone of 6 s would be "unobtainable".)
+    r, _ = play(cls, evs, 5000, levels=lambda t: -15)
 
     assert r is None
 
@@ -436,3 +437,17 @@ def test_two_frequency_dial_tone_needs_both_parts():
     r, t = play(cls, evs + on_role(pg.ROLE_DIAL_F1, steady), 6000)
 
     assert r == pg.R_DIAL_TONE and t == 1300
+
+
+def test_steady_tone_after_dialling_is_unobtainable():
+    # UK number unobtainable: continuous 400 Hz (busy/congestion detector) from
+    # 500 ms after dialling; no cadence can match, decided 6 s after it starts.
+    cls = progress_cls("UK")
+    evs = (on_role(pg.ROLE_BUSY, [(False, 500), (True, 20000)])
+           + on_role(pg.ROLE_REORDER, [(False, 500), (True, 20000)]))
+
+    r, t = play(cls, evs, 10000)
+
+    assert r == pg.R_UNOBTAINABLE
+    assert t == 6500
+    assert pg.OUTCOMES[r][:2] == ("failed", 39207)
