@@ -5,13 +5,15 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 PIP     := $(VENV)/bin/pip
 PYTHON  ?= python3
-APT_PKGS := libspandsp-dev libtiff-dev libtiff-tools espeak-ng gcc-arm-none-eabi libnewlib-arm-none-eabi openssl nodejs
+APT_PKGS := libspandsp-dev libtiff-dev libtiff-tools espeak-ng gcc-arm-none-eabi \
+            libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib openssl nodejs \
+            build-essential cmake pkg-config libffi-dev
 
-.PHONY: all setup sysdeps venv core mpylib demo test bench cross clean
+.PHONY: all setup sysdeps venv core mpylib cycles-deps demo test bench cross cycles firmware clean
 
 all: core
 
-setup: sysdeps venv core mpylib
+setup: sysdeps venv core mpylib cycles-deps
 
 # Debian packages: SpanDSP (the far fax machine), libtiff, espeak-ng (speech for
 # detector false-alarm tests) and the Cortex-M cross compiler. Installed only if missing.
@@ -22,6 +24,9 @@ sysdeps:
 	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+	@# npm may come with Node.js rather than from Debian: install Debian's only if absent.
+	@command -v npm >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }
 
 $(VENV)/.stamp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +44,23 @@ core: venv
 # source does not fit a 150 KB heap).
 mpylib: venv
 	$(PY) host_tools/picofax/mpylib.py build/mpy-lib
+
+# rp2040js (npm), the RP2040 emulator that counts the C core's cycles per sample.
+cycles-deps:
+	@[ -d host_tools/picofax/cycles/node_modules/rp2040js ] || \
+	  npm install --prefix host_tools/picofax/cycles --no-audit --no-fund
+
+# The C core cross-compiled for Cortex-M0+ and M33; fails on any float helper or libm.
+cross: venv
+	$(PY) -m picofax.crossbuild
+
+cycles: setup
+	$(PY) bench/bench_cycles.py
+
+# make firmware BOARD=pico_w MPY_DIR=/path/to/micropython [PICOTOOL=/path] [UNIX=1]
+firmware: venv
+	$(PY) -m picofax.firmware --board $(BOARD) --mpy-dir $(MPY_DIR) \
+	  $(if $(PICOTOOL),--picotool $(PICOTOOL)) $(if $(UNIX),--unix)
 
 demo: setup
 	$(VENV)/bin/picofax demo

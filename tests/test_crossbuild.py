@@ -46,6 +46,8 @@ def test_forbidden_reason_names():
     assert crossbuild.forbidden_reason("__fixdfsi") == "floating-point helper"
     assert crossbuild.forbidden_reason("floorf") == "libm function"
     assert crossbuild.forbidden_reason("realloc") == "heap allocation"
+    assert crossbuild.forbidden_reason("fprintf") == "C library I/O or OS call"
+    assert crossbuild.forbidden_reason("_impure_ptr") == "C library I/O or OS call"
     # Integer helpers the core may use (division on the M0+, 64-bit shifts).
     for ok in ("__aeabi_idiv", "__aeabi_uidivmod", "__aeabi_ldivmod", "__aeabi_lmul",
                "__aeabi_llsl", "__aeabi_memcpy", "__divsi3", "__udivmoddi4", "memset",
@@ -98,6 +100,18 @@ def test_check_catches_fpu_code_on_m33(tmp_path):
     assert any(i.startswith("vcvt") for i in insns)
 
 
+def test_fpu_mnemonics():
+    # Float arithmetic, conversion and compare are flagged ...
+    for insn in ("vmul.f32", "vadd.f64", "vcvt.s32.f32", "vcmp.f32", "vdiv.f32", "vsqrt.f32",
+                 "vfma.f32", "vneg.f32"):
+        assert crossbuild.is_fp_compute(insn), insn
+    # ... but not the VFP data moves GCC uses for 8-byte copies in integer code
+    # (seen in the V.17 trellis decoder on the M33), nor integer instructions.
+    for insn in ("vldr", "vstr", "vldmia", "vstmdb", "vpush", "vpop", "vmov", "vmov.f32",
+                 "ldr.w", "mul", "smlal"):
+        assert not crossbuild.is_fp_compute(insn), insn
+
+
 def test_check_passes_integer_code(tmp_path):
     for cpu in ("m0plus", "m33"):
         objects = _build(tmp_path, cpu, "clean", CLEAN_C)
@@ -111,15 +125,20 @@ def test_source_scan(tmp_path):
         'static const char *name = "1.5 dB";',         # line 2: string, ignored
         "int half(int x) { return x * 0.5; }",         # line 3: float literal
         "#include <math.h>",                           # line 4: libm header
-        "int big(int x) { return x * 1e3; }",          # line 5: exponent literal
-        "int twice(int x) { return x * 2; }",          # line 6: integer only
+        "#include <stdio.h>",                          # line 5: I/O header
+        "int big(int x) { return x * 1e3; }",          # line 6: exponent literal
+        "int twice(int x) { return x * 2; }",          # line 7: integer only
+        "unsigned mask = 0x1e3;",                      # line 8: hex, not a float
     ]
     src = tmp_path / "mixed.c"
     src.write_text("\n".join(lines) + "\n")
 
-    found = [what for _p, what, _r in crossbuild.source_findings(str(src))]
+    found = [(what, reason) for _p, what, reason in crossbuild.source_findings(str(src))]
 
-    assert found == ["line 3: 0.5", "line 4: #include <math.h>", "line 5: 1e3"]
+    assert found == [("line 3: 0.5", "float in source"),
+                     ("line 4: #include <math.h>", "forbidden header"),
+                     ("line 5: #include <stdio.h>", "forbidden header"),
+                     ("line 6: 1e3", "float in source")]
 
 
 def test_cli_fails_and_names_object_and_symbol(tmp_path):

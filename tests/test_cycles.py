@@ -117,5 +117,7 @@ def test_harness_runs_every_modem_briefly():
                           ("v17rx.h", "v17_rx_14400"), ("tones.h", "tone_det")):
         assert (entry in names) == (header in dsp), entry
     for r in rows:
-        assert r["samples"] == FIR_CHECK_SAMPLES
+        # V.17 runs three times as long (its long training lasts about 1.4 s).
+        expected = 3 * FIR_CHECK_SAMPLES if r["name"].startswith("v17") else FIR_CHECK_SAMPLES
+        assert r["samples"] == expected, r["name"]
         assert r["cycles_per_sample"] > 0

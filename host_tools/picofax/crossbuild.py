@@ -15,9 +15,13 @@ into build/cross/<cpu>/, then each object is checked:
   to libm (sin, cos, sqrt, floor, exp, log, ... and their f/l forms) or to the heap
   (malloc, calloc, realloc, free);
 - on the M33, which has an FPU, float code compiles to VFP instructions rather than
-  helper calls, so its disassembly is also scanned for any VFP mnemonic (v*);
+  helper calls, so its disassembly is also scanned for VFP mnemonics (v*) other than
+  the pure data moves (vldr, vstr, vldm, vstm, vpush, vpop, vmov) that GCC also uses
+  for 8-byte copies in integer code;
+- undefined references to C library I/O or OS calls (printf, fprintf, getenv, exit,
+  abort, stderr ...): the core does no I/O;
 - the source text (comments and strings removed) for the tokens float/double, float
-  literals such as 1.5 or 1e3, and #include <math.h>/<stdlib.h>.
+  literals such as 1.5 or 1e3, and #include of <math.h>, <stdlib.h>, <stdio.h>.
 
 Any finding is printed as `object: symbol` and the exit status is 1. A size table
 (text, data, bss per object, and the total) is printed per CPU.
@@ -75,6 +79,12 @@ _LIBM_BASE = (
     "nan", "ilogb",
 )
 LIBM_SYMBOLS = frozenset(n + s for n in _LIBM_BASE for s in ("", "f", "l"))
+# No I/O and no OS in the core: it runs from a DMA interrupt on the boards.
+IO_SYMBOLS = frozenset((
+    "printf", "fprintf", "vprintf", "vfprintf", "puts", "fputs", "putchar", "fputc",
+    "putc", "fwrite", "fflush", "fopen", "fclose", "fread", "getchar", "getenv", "exit",
+    "abort", "time", "clock", "_impure_ptr", "stderr", "stdout", "stdin", "__assert_func",
+))
 HEAP_SYMBOLS = frozenset((
     "malloc", "calloc", "realloc", "free", "_malloc_r", "_calloc_r", "_realloc_r",
     "_free_r", "aligned_alloc", "memalign", "posix_memalign", "reallocarray",
@@ -93,6 +103,8 @@ def forbidden_reason(symbol):
         return "libm function"
     if symbol in HEAP_SYMBOLS:
         return "heap allocation"
+    if symbol in IO_SYMBOLS:
+        return "C library I/O or OS call"
     return None
 
 
@@ -146,13 +158,24 @@ def undefined_symbols(obj):
     return [line.split()[-1] for line in res.stdout.splitlines() if line.strip()]
 
 
+# VFP instructions that only move data (GCC uses them for 8-byte copies in integer
+# code on the M33); every other v* mnemonic computes in floating point.
+_VFP_DATA_MOVES = ("vldr", "vstr", "vldm", "vstm", "vpush", "vpop", "vmov")
+
 # An objdump -d instruction line: address, encoding, then the mnemonic.
 _INSN = re.compile(r"^\s*[0-9a-f]+:\s+(?:[0-9a-f]{4}\s?){1,2}\s+(\S+)")
 _FUNC = re.compile(r"^[0-9a-f]+ <([^>]+)>:")
 
 
+def is_fp_compute(mnemonic):
+    """True for a VFP instruction that computes (vmul.f32, vcvt.s32.f64, vcmp.f32 ...),
+    False for VFP data moves and for every non-VFP instruction."""
+    return mnemonic.startswith("v") and not mnemonic.split(".")[0].startswith(_VFP_DATA_MOVES)
+
+
 def fpu_instructions(obj):
-    """(function, mnemonic) pairs of VFP instructions in `obj`, each pair once."""
+    """(function, mnemonic) pairs of floating-point VFP instructions in `obj` (data
+    moves such as vldr/vstr excluded), each pair once."""
     res = subprocess.run([tool("objdump"), "-d", obj], capture_output=True, text=True,
                          check=True)
     found, func = [], "?"
@@ -162,8 +185,9 @@ def fpu_instructions(obj):
             func = m.group(1)
             continue
         m = _INSN.match(line)
-        if m and m.group(1).startswith("v") and (func, m.group(1)) not in found:
-            found.append((func, m.group(1)))
+        insn = m.group(1) if m else ""
+        if is_fp_compute(insn) and (func, insn) not in found:
+            found.append((func, insn))
     return found
 
 
@@ -186,7 +210,7 @@ _COMMENT_OR_STRING = re.compile(
 _FLOAT_TOKENS = re.compile(
     r"\b(float|double)\b"
     r"|(?<![\w.])(\d+\.\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)[fFlL]?\b"
-    r"|#\s*include\s*<(math|stdlib|complex|tgmath)\.h>")
+    r"|(#\s*include\s*<(?:math|stdlib|stdio|complex|tgmath|fenv)\.h>)")
 
 
 def source_findings(path):
@@ -202,7 +226,8 @@ def source_findings(path):
     found = []
     for m in _FLOAT_TOKENS.finditer(code):
         line = code.count("\n", 0, m.start()) + 1
-        found.append((path, "line %d: %s" % (line, m.group(0).strip()), "float in source"))
+        reason = "forbidden header" if m.group(3) else "float in source"
+        found.append((path, "line %d: %s" % (line, m.group(0).strip()), reason))
     return found
 
 
@@ -267,7 +292,7 @@ def main(argv=None):
                 sys.stderr.write("crossbuild: %s: %s does not compile:\n%s\n"
                                  % (cpu, os.path.relpath(src, ROOT), msg))
             for obj, sym, reason in r["findings"]:
-                if reason == "float in source":
+                if reason in ("float in source", "forbidden header"):
                     msg = "crossbuild: %s: %s (%s)\n" % (os.path.relpath(obj, ROOT), sym, reason)
                     if msg in seen:
                         continue        # the same source line, found again for the next CPU

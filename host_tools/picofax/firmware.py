@@ -4,6 +4,11 @@ C module (for running the firmware's C API on the host).
 
     python -m picofax.firmware --board pico_w --mpy-dir PATH [--picotool PATH]
     python -m picofax.firmware --unix --mpy-dir PATH
+    python -m picofax.firmware --board pico_w --mpy-dir PATH --emulate BOOTROM.bin
+
+--emulate boots the Pico W image on rp2040js (with the RP2040 B1 boot ROM image the
+user supplies) and runs SMOKE_SCRIPT below through the raw REPL: one V.21 frame through
+faxmodem and one MH row through faxt4 on the M0+, and the free heap.
 
 Inputs the user supplies (nothing is downloaded here):
 - a MicroPython tree (v1.28.0 is the release this was checked with) with the
@@ -261,6 +266,15 @@ def build_rp2(board, mpy_dir, picotool, jobs=2, clean=False, cmodules=CMODULES):
     if clean and os.path.exists(out):
         shutil.rmtree(out)
     build_mpy_cross(mpy_dir, jobs)
+    if os.path.exists(os.path.join(out, "CMakeCache.txt")):
+        # Configure again so that the module's file(GLOB) sees C files added since.
+        _run(["cmake", out], env=_env(picotool), log=log)
+    # makemanifest.py regenerates the frozen code only when a .py file changed, not
+    # when the firmware's own QSTRs did (a new name in a binding then clashes with the
+    # frozen copy: "redeclaration of enumerator 'MP_QSTR_..."): always regenerate it.
+    frozen = os.path.join(out, "frozen_content.c")
+    if os.path.exists(frozen):
+        os.remove(frozen)
     _run(["make", "-C", os.path.join(mpy_dir, "ports", "rp2"), "-j%d" % jobs,
           "BOARD_DIR=" + os.path.join(BOARDS_DIR, board), "BUILD=" + out,
           "USER_C_MODULES=" + user_c_modules],
@@ -301,6 +315,72 @@ def build_unix(mpy_dir, jobs=2, clean=False, cmodules=CMODULES):
             "import_output": (probe.stdout + probe.stderr).strip()}
 
 
+# Run on the emulated Pico W by --emulate: the C module must work on the M0+ as on the
+# host. One V.21 HDLC frame goes from one Modem to another (its CRC must check), one
+# white 1728-pel row is MH coded (EOL, make-up 1728, terminating 0: 000000000001
+# 010011011 00110101, 29 bits, of which the first 24 come out, LSB first: 00 28 9b),
+# and the free heap is printed before and after.
+SMOKE_SCRIPT = """\
+import gc
+from array import array
+gc.collect()
+print('heap_free_boot', gc.mem_free())
+import faxmodem, faxt4, board
+a = faxmodem.Modem()
+b = faxmodem.Modem()
+b.rx_mode(faxmodem.RX_V21)
+a.tx_v21(200)
+a.tx_frame(b'\\xff\\x13\\x80\\x00\\xce\\xf4', True)
+buf = array('h', [0] * 160)
+frame = None
+for i in range(100):
+    a.tx(buf)
+    b.rx(buf)
+    ev = b.event()
+    while ev is not None:
+        if ev[0] == faxmodem.EV_FRAME:
+            frame = ev
+        ev = b.event()
+    if frame:
+        break
+print('v21_frame', frame == (faxmodem.EV_FRAME, b'\\xff\\x13\\x80\\x00\\xce\\xf4', True))
+e = faxt4.Encoder(1728, faxt4.MH)
+out = bytearray(faxt4.max_row_octets(1728))
+print('mh_row', bytes(out[:e.encode(bytearray(216), out)]) == b'\\x00\\x28\\x9b')
+import faxbox.app
+gc.collect()
+print('heap_free_app', gc.mem_free())
+print('smoke-end')
+"""
+
+
+def emulate(uf2, bootrom):
+    """Boot `uf2` on rp2040js with `bootrom` and run SMOKE_SCRIPT; returns a dict of
+    its results (RP2040 only: nothing emulates the RP2350)."""
+    from picofax import cycles
+
+    try:
+        cycles.check_runner()
+    except cycles.CyclesError as e:
+        raise FirmwareError(str(e))
+    if not os.path.isfile(bootrom):
+        raise FirmwareError("no boot ROM image at %s" % bootrom)
+    script = os.path.join(os.path.dirname(uf2), "smoke.py")
+    with open(script, "w") as f:
+        f.write(SMOKE_SCRIPT)
+    res = subprocess.run(["node", os.path.join(cycles.HERE, "boot_uf2.mjs"),
+                          os.path.abspath(bootrom), uf2, script, "smoke-end", "600"],
+                         capture_output=True, text=True, cwd=cycles.HERE)
+    found = {}
+    for line in res.stdout.splitlines():
+        p = line.replace(">OK", "").split()
+        if len(p) == 2 and p[0] in ("heap_free_boot", "v21_frame", "mh_row", "heap_free_app"):
+            found[p[0]] = p[1]
+    ok = (res.returncode == 0 and found.get("v21_frame") == "True"
+          and found.get("mh_row") == "True")
+    return {"ok": ok, "results": found, "output": res.stdout[-2000:] + res.stderr[-2000:]}
+
+
 def report_rp2(r):
     text, data, bss = r["image"]
     c = r["core"]
@@ -332,12 +412,17 @@ def main(argv=None):
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--clean", action="store_true", help="remove the build folder first")
     ap.add_argument("--check", action="store_true", help="only list what is missing")
+    ap.add_argument("--emulate", metavar="BOOTROM",
+                    help="pico_w only: boot the UF2 on rp2040js with this RP2040 B1 boot ROM "
+                         "image and run a smoke test of faxmodem/faxt4 on the M0+")
     ap.add_argument("--cmodules", default=CMODULES,
                     help="folder with micropython.cmake and */micropython.mk (default: "
                          "firmware/cmodules)")
     args = ap.parse_args(argv)
     if not args.board and not args.unix:
         ap.error("give --board and/or --unix")
+    if args.emulate and args.board != "pico_w":
+        ap.error("--emulate: only the RP2040 board (pico_w) can be emulated")
     mpy_dir = os.path.abspath(args.mpy_dir)
 
     cmodules = os.path.abspath(args.cmodules)
@@ -357,6 +442,13 @@ def main(argv=None):
             if r["flash_used"] > r["flash_limit"]:
                 sys.stderr.write("picofax.firmware: the image overlaps the filesystem\n")
                 return 1
+            if args.emulate:
+                e = emulate(r["uf2"], args.emulate)
+                print("  emulated (rp2040js): %s" % " ".join(
+                    "%s=%s" % kv for kv in sorted(e["results"].items())))
+                if not e["ok"]:
+                    sys.stderr.write("picofax.firmware: smoke test failed:\n%s\n" % e["output"])
+                    return 1
         if args.unix:
             r = build_unix(mpy_dir, args.jobs, args.clean, cmodules)
             report_unix(r)

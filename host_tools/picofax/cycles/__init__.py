@@ -64,8 +64,10 @@ def build_image(sources, out_dir, name="image", opt="-O2", include_dirs=(), defi
     cmd = [gcc] + CPU_FLAGS + [opt] + CFLAGS + ["-I" + HERE]
     cmd += ["-I" + d for d in include_dirs] + ["-D" + d for d in defines]
     cmd += [START] + list(sources)
-    # libc only for memcpy/memset, libgcc for division; no start files, no syscalls.
-    cmd += ["-nostartfiles", "-T", LINK_SCRIPT, "-Wl,--gc-sections",
+    # libc for memcpy/memset, libgcc for division; no start files. nosys.specs stubs
+    # the system calls, so a stray debug print in the core still links (crossbuild
+    # is what rejects it).
+    cmd += ["-nostartfiles", "--specs=nosys.specs", "-T", LINK_SCRIPT, "-Wl,--gc-sections",
             "-Wl,-Map=" + os.path.join(out_dir, name + ".map"), "-o", elf, "-lc", "-lgcc"]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
