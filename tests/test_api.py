@@ -514,6 +514,15 @@ def check_malformed_requests_get_4xx_and_box_keeps_serving(base, port, http):
     flood = b"GET /v1/Faxes HTTP/1.1\r\n" + b"".join(
         b"X-Pad-%d: %s\r\n" % (i, b"y" * 100) for i in range(100)) + b"\r\n"
     assert _status_of(_raw(port, flood)) == 400
+    # one 64 KB header line: refused after reading the header budget (4 KB)
+    # plus one piece, not held whole (the answer may be lost to a reset when
+    # the box closes with the rest unread; either way it keeps serving)
+    long_line = b"GET /v1/Faxes HTTP/1.1\r\nX-Long: " + b"y" * 65536 + b"\r\n\r\n"
+    try:
+        got = _raw(port, long_line)
+        assert not got or _status_of(got) == 400
+    except OSError:
+        pass
     bad_len = ("POST /v1/Faxes HTTP/1.1\r\nAuthorization: %s\r\n"
                "Content-Length: abc\r\n\r\n" % auth).encode()
     assert _status_of(_raw(port, bad_len)) == 400

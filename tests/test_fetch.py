@@ -61,6 +61,40 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"x" * 10)
             self.close_connection = True
+        elif p == "/garbage":  # not HTTP at all
+            self.wfile.write(bytes(range(256)) * 4)
+            self.close_connection = True
+        elif p == "/badstatus":
+            self.wfile.write(b"HTTP/1.1 OK fine\r\n\r\n")
+            self.close_connection = True
+        elif p == "/chunkcut.pdf":  # closes in the middle of a chunk
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pdf")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"3e8\r\n" + BODY[:400])
+            self.close_connection = True
+        elif p == "/badchunk.pdf":  # chunk size is not hex
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pdf")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"zz\r\nabc\r\n0\r\n\r\n")
+            self.close_connection = True
+        elif p == "/long.pdf":  # sends more than its Content-Length
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pdf")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(BODY)
+            self.close_connection = True
+        elif p == "/headerflood":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pdf")
+            for i in range(500):
+                self.send_header("X-%d" % i, "y" * 50)
+            self.end_headers()
+            self.close_connection = True
         elif p == "/page.html":
             self._send(200, "text/html", b"<html></html>")
         elif p == "/nctype":
@@ -83,7 +117,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
         _Handler.posts.append((self.path, dict(self.headers), self.rfile.read(n)))
-        self._send(204 if self.path.startswith("/cb") else 503, None, b"")
+        if self.path.startswith("/moved"):
+            self._send(int(self.path[6:9]), None, b"", [("Location", "/cb/final?y=2")])
+        elif self.path.startswith("/ploop"):
+            self._send(307, None, b"", [("Location", "/ploop")])
+        else:
+            self._send(204 if self.path.startswith("/cb") else 503, None, b"")
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -175,6 +214,18 @@ def test_each_failure_has_its_code(http_base, tmp_path):
     assert _code(http_base + "/slow.pdf", out, media_timeout_s=0.3) == errors.MEDIA_TIMEOUT
 
 
+def test_lying_and_broken_servers(http_base, tmp_path):
+    out = str(tmp_path / "media")
+    for path in ("/garbage", "/badstatus", "/chunkcut.pdf", "/badchunk.pdf",
+                 "/headerflood"):
+        assert _code(http_base + path, out) == errors.HTTP_RETRIEVAL, path
+    # more octets than announced: exactly Content-Length are kept
+    ctype, size = _get(http_base + "/long.pdf", out)
+    assert size == 1000
+    with open(out, "rb") as f:
+        assert f.read() == BODY[:1000]
+
+
 @pytest.mark.parametrize("name", ["ok.pdf", "chunked.pdf", "eof.pdf"])
 def test_size_limit_whatever_the_framing(http_base, tmp_path, name):
     code = _code(http_base + "/" + name, str(tmp_path / "m"), max_media_bytes=len(BODY) - 1)
@@ -226,6 +277,32 @@ def test_post_form_returns_status_and_sends_headers(http_base):
     assert path == "/cb?x=1" and body == b"A=1&B=%2B2"
     assert headers["X-Twilio-Signature"] == "sig="
     assert headers["Content-Type"] == "application/x-www-form-urlencoded"
+
+
+def test_post_follows_301_307_308_and_re_signs(http_base):
+    from twilio.request_validator import RequestValidator
+    from faxbox.callbacks import signature
+    cfg = _cfg(auth_token="tok")
+    post = fetch.make_poster(cfg)
+    body = b"FaxSid=FX1&FaxStatus=delivered&To=%2B1555"
+    params = {"FaxSid": "FX1", "FaxStatus": "delivered", "To": "+1555"}
+    for code in (301, 307, 308, 302, 303):
+        _Handler.posts.clear()
+        url = http_base + "/moved%d" % code
+        got = asyncio.run(post(url, body, {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": signature("tok", url, params)}, 5))
+        if code in (302, 303):  # would become a GET: not followed
+            assert got == code and len(_Handler.posts) == 1
+            continue
+        assert got == 204
+        (p1, _, b1), (p2, h2, b2) = _Handler.posts
+        assert (p1, p2) == ("/moved%d" % code, "/cb/final?y=2") and b1 == b2 == body
+        final = http_base + "/cb/final?y=2"
+        assert RequestValidator("tok").validate(final, params, h2["X-Twilio-Signature"])
+    with pytest.raises(FaxError) as e:
+        asyncio.run(post(http_base + "/ploop", body, {}, 5))
+    assert e.value.code == errors.HTTP_REDIRECTS
 
 
 def test_parse_url_and_resolve():

@@ -193,6 +193,14 @@ def test_quota_deletes_oldest_received_pages_first(tmp_path):
     one = 2 * (spool.HEADER_OCTETS + 40 * 216)
     srv = BoxServer(tmp_path / "data", inbound_quota_bytes=2 * one + 100)
     try:
+        # a failed outbound fax's stored media is not counted against it
+        outbound = srv.box.jobs.create({"account_sid": ACCOUNT, "to": "+1",
+                                        "media_url": "http://m/x.pdf", "ttl_min": 60})
+        outbound["status"] = "failed"
+        srv.box.jobs.save(outbound)
+        big = tmp_path / "data" / "spool" / outbound["sid"]
+        big.mkdir(parents=True)
+        (big / "media").write_bytes(b"x" * (3 * one))
         pages = [(40, "fine", spool.CODING_RAW)] * 2
         sids = [receive(srv, pages, seed=i)[0] for i in range(4)]
         got = [srv.http.get(srv.base + "/v1/Faxes/%s/Media" % s).json()["media"]

@@ -83,3 +83,31 @@ def test_live_answers_are_documented(tmp_path):
                         (method, path, ctype)
     finally:
         srv.close()
+
+
+def test_405_lists_allowed_methods_and_empty_filters_are_refused(tmp_path):
+    # findings of the schemathesis run (tests/test_schemathesis.py)
+    srv = BoxServer(tmp_path / "data")
+    try:
+        r = srv.http.put(srv.base + "/v1/Faxes")
+        assert r.status_code == 405
+        assert sorted(r.headers["Allow"].split(", ")) == ["GET", "POST"]
+        r = srv.http.request("TRACE", srv.base + "/v1/Faxes/FX" + "0" * 32 + "/Media")
+        assert r.status_code == 405 and r.headers["Allow"] == "GET"
+        for name in ("DateCreatedAfter", "To", "PageSize"):
+            assert srv.http.get(srv.base + "/v1/Faxes?%s=" % name).status_code == 400
+    finally:
+        srv.close()
+
+
+def test_bad_percent_escapes_in_media_url_are_400_not_500(tmp_path):
+    # found by schemathesis: userinfo "%mF" crashed the URL check with 500
+    srv = BoxServer(tmp_path / "data")
+    try:
+        for url in ("http://3W0eg%mFBA@[a3A]/x.pdf", "http://u%ff@h/x.pdf",
+                    "http://u%2@h/x.pdf", "http://h*/x.pdf", "http://h/\x01",
+                    "http://[::1]*/x.pdf"):
+            r = srv.http.post(srv.base + "/v1/Faxes", data={"To": "+1555", "MediaUrl": url})
+            assert r.status_code == 400 and r.json()["code"] == 20001, url
+    finally:
+        srv.close()

@@ -117,3 +117,20 @@ def test_validator_rejects_a_tampered_callback(rig):
 
     assert RequestValidator(TOKEN).validate(url, rx.got[-1][1], sig)
     assert not RequestValidator(TOKEN).validate(url, form, sig)
+
+
+def test_received_fax_with_twilio_client(rig):
+    from test_inbound import RxOutcome, on_loop, write_pages, PAGES
+    box, media, rx, client = rig
+    job = on_loop(box, box.box.inbound_started, "+15550100", "+15550199")
+    write_pages(job["spool_dir"])
+    on_loop(box, box.box.inbound_finished, job, RxOutcome("received", tsi="TSI"))
+
+    got = client.fax.v1.faxes(job["sid"]).fetch()
+    media_list = client.fax.v1.faxes(job["sid"]).media.list()
+    inbound = client.fax.v1.faxes.list(from_="+15550100")
+
+    assert (got.direction, got.status, got.num_pages) == ("inbound", "received", len(PAGES))
+    assert [m.content_type for m in media_list] == ["application/pdf"]
+    assert media_list[0].fax_sid == job["sid"]
+    assert [f.sid for f in inbound] == [job["sid"]]

@@ -101,6 +101,11 @@ class SimLine:
             return []
         return f(self.clock.ms())
 
+    def call_coming(self):
+        """True while the exchange is ringing the box (or about to)."""
+        f = getattr(self._exchange, "call_coming", None)
+        return bool(f and self.clock is not None and f(self.clock.ms()))
+
     def pulse(self, breaks, break_ms, make_ms):
         """One pulse-dialled digit (`breaks` loop breaks; 10 for 0)."""
         if self.far is not None and hasattr(self.far, "pulse"):
@@ -133,7 +138,12 @@ class SimAudio:
             self.recorder(sent, got)
         self.clock.samples += n
         self._blocks += 1
-        if self._blocks % _YIELD_EVERY_BLOCKS == 0:
+        if not self.line.off and not self.line.call_coming():
+            # On hook with nothing ringing: idle line time passes in real time, so a
+            # box that listens for calls does not spin the host's CPU. Calls (off
+            # hook or ringing) still run as fast as the host allows.
+            await asyncio.sleep(n / SAMPLE_RATE_HZ)
+        elif self._blocks % _YIELD_EVERY_BLOCKS == 0:
             await asyncio.sleep(0)
 
 

@@ -19,11 +19,13 @@ BLOCK_SAMPLES = const(160)  # 20 ms at 8 kHz
 _HOLD_AFTER_MS = const(250)
 
 
-async def wait_for_rings(board, st, log, max_wait_ms=None):
+async def wait_for_rings(board, st, log, max_wait_ms=None, counter=None):
     """Counts rings until it is time to answer: returns the ring counter then, or
     None if `max_wait_ms` passed first. Ringing that stops (the caller gave up)
-    starts the count again."""
-    counter = ring.RingCounter(st, st["rings_to_answer"], st["distinctive_ring"])
+    starts the count again. A caller that listens in slices passes the same
+    `counter` every time, so rings are counted across slices."""
+    if counter is None:
+        counter = ring.RingCounter(st, st["rings_to_answer"], st["distinctive_ring"])
     line = board.line
     clock = board.clock
     tx = array("h", bytes(2 * BLOCK_SAMPLES))  # silence: we are on hook
@@ -45,7 +47,8 @@ async def wait_for_rings(board, st, log, max_wait_ms=None):
     return None
 
 
-async def receive_fax(board, fm, sink, log, ident="", line_cfg=None, max_wait_ms=None):
+async def receive_fax(board, fm, sink, log, ident="", line_cfg=None, max_wait_ms=None,
+                      counter=None):
     """Answers the next call and receives its pages into `sink` (start_page /
     data / end_page, as t30rx.Receiver wants). Returns a t30.Outcome (status
     "received" or "failed"), or None if no call was answered within `max_wait_ms`
@@ -53,7 +56,7 @@ async def receive_fax(board, fm, sink, log, ident="", line_cfg=None, max_wait_ms
     if line_cfg is None:
         line_cfg = getattr(board, "line_settings", None)
     st = dialer.settings(line_cfg)
-    if await wait_for_rings(board, st, log, max_wait_ms) is None:
+    if await wait_for_rings(board, st, log, max_wait_ms, counter) is None:
         return None
     line = board.line
     modem = fm.Modem()

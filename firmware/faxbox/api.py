@@ -30,6 +30,7 @@ _JSON = "application/json"
 
 _DRAIN_OCTETS = 16384  # unread request bytes read and dropped before closing
 _DRAIN_WAIT_S = 0.1
+_LINE_CHUNK = 256  # octets read at a time for the request line and headers
 
 
 class _LimitedReader:
@@ -44,9 +45,30 @@ class _LimitedReader:
         self.timeout_s = timeout_s
         self.head_done = False
         self.body_octets = 0  # announced by Content-Length, not yet read
+        self._buf = b""  # read ahead by readline, not yet handed out
+
+    async def _line(self):
+        """One line read in pieces of _LINE_CHUNK octets, so a line longer
+        than what is left of the header budget is refused after reading at
+        most that budget plus one piece (the streams' own readline would
+        hold the whole line in RAM first: no per-line cap on MicroPython)."""
+        buf = self._buf
+        while True:
+            i = buf.find(b"\n")
+            if i >= 0:
+                self._buf = buf[i + 1:]
+                return buf[:i + 1]
+            if len(buf) > self.left:
+                self._buf = b""
+                raise ValueError("request header too large")
+            data = await asyncio.wait_for(self.r.read(_LINE_CHUNK), self.timeout_s)
+            if not data:
+                self._buf = b""
+                return buf
+            buf = buf + data
 
     async def readline(self):
-        line = await asyncio.wait_for(self.r.readline(), self.timeout_s)
+        line = await self._line()
         self.left -= len(line)
         if self.left < 0:
             raise ValueError("request header too large")
@@ -60,11 +82,22 @@ class _LimitedReader:
         return line
 
     async def readexactly(self, n):
-        data = await asyncio.wait_for(self.r.readexactly(n), self.timeout_s)
+        head = self._buf[:n]
+        self._buf = self._buf[len(head):]
+        data = head
+        if len(head) < n:
+            data = head + await asyncio.wait_for(self.r.readexactly(n - len(head)),
+                                                 self.timeout_s)
         self.body_octets = 0
         return data
 
     async def read(self, n=-1):
+        if self._buf:
+            if n < 0 or n >= len(self._buf):
+                data, self._buf = self._buf, b""
+            else:
+                data, self._buf = self._buf[:n], self._buf[n:]
+            return data
         return await asyncio.wait_for(self.r.read(n), self.timeout_s)
 
     async def drain(self):
@@ -181,12 +214,32 @@ def _parse_bool(text):
     raise ValueError(text)
 
 
+_HOST_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"
+_IPV6_CHARS = "0123456789abcdefABCDEF:."
+
+
 def _http_url(text):
+    """An http(s) URL whose host is a DNS name or IPv4 address (letters,
+    digits, '.', '-': RFC 1123 §2.1) or a bracketed IPv6 literal, with no
+    spaces or control characters anywhere."""
     if len(text) > _MAX_URL_CHARS:
         return False
+    for c in text:
+        if c <= " " or c == "\x7f":
+            return False
     try:
-        parse_url(text)
+        host = parse_url(text)[1]
     except FaxError:
+        return False
+    chars = _IPV6_CHARS if ":" in host else _HOST_CHARS
+    for c in host:
+        if c not in chars:
+            return False
+    netloc = text.split("://", 1)[1]
+    for sep in "/?#":
+        netloc = netloc.split(sep, 1)[0]
+    tail = netloc.rsplit("]", 1)[1] if "]" in netloc else ""
+    if tail and not tail.startswith(":"):  # "[::1]x": junk after the literal
         return False
     return True
 
@@ -231,6 +284,10 @@ def _create_fields(box, form):
 def _list_filters(args):
     """(filters dict for the page URLs, predicate) or raise ValueError."""
     keep = {}
+    for name in ("From", "To", "DateCreatedOnOrBefore", "DateCreatedAfter",
+                 "PageSize", "Page"):
+        if args.get(name) == "":
+            raise ValueError(name + " is empty")
     frm = args.get("From")
     to = args.get("To")
     before = args.get("DateCreatedOnOrBefore")
@@ -306,7 +363,7 @@ def make_app(box):
             job = box.jobs.create(fields)
         except OSError:
             return _error(errors.STORAGE_FULL, 507)
-        box.outbox.enqueue(job)
+        box.runner.notify(job)
         box.runner.wake()
         return resource(job, _base_url(box, req)), 201
 
@@ -476,7 +533,15 @@ def make_app(box):
 
     @app.errorhandler(405)
     async def not_allowed(req):
-        return _error(errors.METHOD_NOT_ALLOWED, 405)
+        # RFC 9110 §15.5.6: a 405 lists the methods the resource supports
+        allowed = []
+        for methods, pattern, _, _, _ in app.url_map:
+            if req is not None and pattern.match(req.path) is not None:
+                for m in methods:
+                    if m not in allowed:
+                        allowed.append(m)
+        return _error(errors.METHOD_NOT_ALLOWED, 405, None,
+                      {"Allow": ", ".join(allowed)})
 
     @app.errorhandler(413)
     async def too_large(req):
@@ -600,19 +665,18 @@ class Box:
             if st not in (jobs.RECEIVED, jobs.FAILED):
                 continue
             n = self._spool_bytes(sid)
-            if n:
-                held.append((sid, n))
-                total += n
+            if n:  # only then is the record read (outbound media is not counted)
+                job = self.jobs.get(sid)
+                if job is not None and job.get("direction") == jobs.INBOUND:
+                    held.append((sid, n))
+                    total += n
         cleared = []
         for sid, n in held:
             if total <= self.config.inbound_quota_bytes:
                 break
             if sid == keep:
                 continue
-            job = self.jobs.get(sid)
-            if job is None or job.get("direction") != jobs.INBOUND:
-                continue
-            self.drop_inbound_media(job)
+            self.drop_inbound_media(self.jobs.get(sid))
             total -= n
             cleared.append(sid)
         return cleared

@@ -47,8 +47,11 @@ def our_modems(fm):
 
 
 async def send_fax(board, fm, encoder_factory, pages, number, log, ident="", fine=True,
-                   should_cancel=None, line_cfg=None):
+                   should_cancel=None, line_cfg=None, t4=None, codings=("MH", "MR", "MMR"),
+                   ecm=True, max_rate=None):
     """Place a call to `number` and send `pages`; returns a t30.Outcome.
+    `t4` (the faxt4 module) lets the sender pick MR/MMR itself; `codings`, `ecm`
+    and `max_rate` narrow its choice (t30.Sender).
     `line_cfg`: the line settings (dialer.SETTING_DEFAULTS keys, from the config);
     None takes the board's `line_settings`, else the defaults."""
     line = board.line
@@ -71,7 +74,8 @@ async def send_fax(board, fm, encoder_factory, pages, number, log, ident="", fin
         # Answered (a fax signal, or ringing stopped): T.30 phase A from here, so T1
         # counts from the answer.
         sender = t30.Sender(modem, fm, pages, board.clock, log, encoder_factory, ident=ident,
-                            our_modems=our_modems(fm), fine=fine)
+                            our_modems=our_modems(fm), fine=fine, t4=t4, max_rate=max_rate,
+                            codings=codings, ecm=ecm)
         sender.start()
         for ev in dial.prog.held:
             sender.on_event(ev)

@@ -74,6 +74,24 @@ _DEFAULTS = {
     # Paging: Twilio's default and maximum page size.
     "page_size_default": 50,
     "page_size_max": 1000,
+    # The line (dialer.SETTING_DEFAULTS; None takes the country profile's value).
+    # Country profile for tones and cadences: US, UK, DE, FR, AU or JP
+    # (countries.py, with CA and GB as aliases).
+    "country": "US",
+    "dial_prefix": "",  # put before every number, e.g. "9W" behind a PBX
+    "blind_dial": False,  # dial without waiting for dial tone
+    "pulse_dial": False,  # start in pulse mode ("T" in a number switches to tone)
+    "dtmf_on_ms": None,
+    "dtmf_off_ms": None,
+    "dial_tone_wait_ms": None,
+    "no_answer_s": None,  # ringing this long without an answer: no-answer
+    # Inbound: answer after this many rings; "any" answers every ring pattern,
+    # or a string of the distinctive-ring pattern numbers to accept ("1").
+    "rings_to_answer": 2,
+    "distinctive_ring": "any",
+    # Answer incoming calls at all (a box used only to send can leave the line
+    # to a phone).
+    "answer_calls": True,
 }
 
 

@@ -36,8 +36,24 @@ MEDIA_UNREADABLE = 39007
 RX_INTERRUPTED = 39008
 REQUEST_TOO_LARGE = 39101
 STORAGE_FULL = 39102
+# The line: what call progress found before T.30 began (progress.py).
+LINE_REORDER = 39201
+LINE_SIT = 39202
+LINE_VOICE = 39203
+LINE_NO_DIAL_TONE = 39204
+LINE_EXTENSION = 39205
+LINE_BAD_NUMBER = 39206
+LINE_UNOBTAINABLE = 39207
 
 _MESSAGES = {
+    LINE_REORDER: "The network could not complete the call (reorder/congestion tone)",
+    LINE_SIT: "The number is not in service or cannot be reached (special information tone)",
+    LINE_VOICE: "A person or answering machine answered, not a fax machine: the box hung up",
+    LINE_NO_DIAL_TONE: "No dial tone: check the phone line",
+    LINE_EXTENSION: "An extension phone was picked up: the box hung up",
+    LINE_BAD_NUMBER: "The number cannot be dialled (digits, * # A-D and , W P T only)",
+    LINE_UNOBTAINABLE: ("A steady tone after dialling: number unobtainable, or the exchange "
+                        "did not take the digits"),
     BAD_REQUEST: "Bad request",
     AUTHENTICATE: "Authenticate",
     METHOD_NOT_ALLOWED: "Method not allowed",

@@ -86,7 +86,8 @@ class _Page:
         self.mmr = self.kind != _RAW
 
     def chunks(self, msb_first):
-        """The page's image data in pieces (bytes or memoryview)."""
+        """The page's image data in pieces (bytes or a reused memoryview:
+        consume each piece before taking the next)."""
         if self.kind == _COPY_MMR:
             f = open(self.path, "rb")
             try:
@@ -104,8 +105,10 @@ class _Page:
             for data in _mmr_chunks(spool.PageReader(self.path), True):
                 yield _reverse(data) if msb_first else data
         else:
+            # the same 216-octet view each time, overwritten by the next
+            # row: the HTTP writer sends each piece before asking for the next
             for row in spool.PageReader(self.path).rows():
-                yield bytes(row)
+                yield row
 
 
 def _reverse(data):

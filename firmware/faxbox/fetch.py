@@ -78,19 +78,26 @@ def _port(text, url):
 
 
 def _unquote(s):
+    """Percent-decoding (RFC 3986 §2.1); a malformed escape or octets that
+    are not UTF-8 raise FaxError 39003."""
     if "%" not in s:
         return s
     b = bytearray()
     raw = s.encode()
     i = 0
-    while i < len(raw):
-        if raw[i] == 0x25 and i + 2 < len(raw):
-            b.append(int(raw[i + 1:i + 3], 16))
-            i += 3
-        else:
-            b.append(raw[i])
-            i += 1
-    return bytes(b).decode()
+    try:
+        while i < len(raw):
+            if raw[i] == 0x25:
+                if i + 2 >= len(raw):
+                    raise ValueError("short escape")
+                b.append(int(raw[i + 1:i + 3], 16))
+                i += 3
+            else:
+                b.append(raw[i])
+                i += 1
+        return bytes(b).decode()
+    except (ValueError, UnicodeError):
+        raise FaxError(errors.MEDIA_BAD_URL, "bad percent-escape")
 
 
 def resolve(base, location):
@@ -351,21 +358,52 @@ async def fetch_to_file(url, path, config):
                        "after %d s" % config.media_timeout_s)
 
 
+# Redirects a callback POST follows: Twilio's webhooks follow 301 and 307
+# (twilio-fax-api §2.4); 308 is 307's permanent twin (RFC 9110 §15.4.9). The
+# POST is repeated with its body at the new URL. 302/303 would turn it into a
+# GET (RFC 9110 §15.4.3/4), useless for a callback: they count as failures.
+_POST_REDIRECTS = (301, 307, 308)
+
+
+def _form_params(body):
+    params = {}
+    for pair in body.decode().split("&"):
+        if pair:
+            k, _, v = pair.partition("=")
+            params[_unquote(k)] = _unquote(v)
+    return params
+
+
 async def _post(url, body, headers, config):
-    reader, writer, status, resp = await _request("POST", url, headers, body,
-                                                  config)
-    try:
-        await _read_body(reader, resp, None, _POST_REPLY_MAX_OCTETS)
-    except FaxError:
-        pass  # the status decides; an odd or long reply body does not matter
-    finally:
-        await _close(writer)
-    return status
+    redirects = 0
+    while True:
+        reader, writer, status, resp = await _request("POST", url, headers, body,
+                                                      config)
+        try:
+            await _read_body(reader, resp, None, _POST_REPLY_MAX_OCTETS)
+        except FaxError:
+            pass  # the status decides; an odd or long reply body does not matter
+        finally:
+            await _close(writer)
+        if status not in _POST_REDIRECTS or "location" not in resp:
+            return status
+        redirects += 1
+        if redirects > config.max_redirects:
+            raise FaxError(errors.HTTP_REDIRECTS, str(redirects))
+        url = resolve(url, resp["location"])
+        if "X-Twilio-Signature" in headers:
+            # signed for the URL it is delivered to, as Twilio signs the URL
+            # it requests (§6.1)
+            from faxbox.callbacks import signature
+            headers = dict(headers)
+            headers["X-Twilio-Signature"] = signature(config.auth_token, url,
+                                                      _form_params(body))
 
 
 def make_poster(config):
     """An async post(url, body, headers, timeout_s) -> HTTP status for the
-    callback outbox. Redirects are not followed for POST."""
+    callback outbox. 301/307/308 are followed (up to config.max_redirects),
+    re-signing X-Twilio-Signature for the new URL."""
     async def post(url, body, headers, timeout_s):
         try:
             return await asyncio.wait_for(_post(url, body, headers, config),

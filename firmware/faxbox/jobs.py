@@ -158,7 +158,7 @@ class Jobs:
             "ttl_min": fields["ttl_min"],
             "num_pages": None, "duration": None, "status": QUEUED,
             "direction": "outbound", "remote_station_id": "",
-            "error_code": 0, "error_message": "",
+            "error_code": 0, "error_message": "", "notified": "",
             "date_created": now, "date_updated": now,
         }
         self.store.write(self._rel(job["sid"]), job)
@@ -178,7 +178,7 @@ class Jobs:
             "ttl_min": 0, "num_pages": None, "duration": None,
             "status": RECEIVING, "direction": INBOUND,
             "remote_station_id": "", "error_code": 0, "error_message": "",
-            "date_created": now, "date_updated": now,
+            "notified": RECEIVING, "date_created": now, "date_updated": now,
         }
         self.store.write(self._rel(job["sid"]), job)
         self._next_seq += 1
@@ -282,13 +282,25 @@ class JobRunner:
 
     # -- state changes: one function writes the record and queues the callback
     def set_status(self, job, status, notify=True, **fields):
+        """Write the new status, then queue its callback (notify) and note
+        in the record that it was queued ("notified"). A power cut between
+        the two writes leaves notified behind status; recover() then queues
+        the callback (at least once: it may repeat one, never lose one)."""
         job["status"] = status
         for k in fields:
             job[k] = fields[k]
+        if not notify:
+            job["notified"] = status  # no callback due for this change
         self.jobs.save(job)
         if notify:
-            self.outbox.enqueue(job)
+            self.notify(job)
         print("job %s %s" % (job["sid"], status))
+
+    def notify(self, job):
+        """Queue the callback of the job's saved status and record that."""
+        self.outbox.enqueue(job)
+        job["notified"] = job["status"]
+        self.jobs.save(job)
 
     def wake(self):
         """Tell the runner a job was queued."""
@@ -297,10 +309,15 @@ class JobRunner:
     def recover(self):
         """Settle jobs left unfinished by a restart (see the module header)."""
         for sid in self.jobs.sids():
+            job = self.jobs.get(sid)
+            if job is not None and job.get("notified", job["status"]) != job["status"]:
+                self.notify(job)  # cut between the record and its callback
+        for sid in self.jobs.sids():
             status = self.jobs.status_of(sid)
             if status == PROCESSING:
                 job = self.jobs.get(sid)
                 job["status"] = QUEUED
+                job["notified"] = QUEUED  # silent: no callback goes back
                 job["pages_ready"] = False
                 self.jobs.save(job)
             elif status == RECEIVING:

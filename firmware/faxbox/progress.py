@@ -19,6 +19,7 @@
 from micropython import const
 
 from . import countries
+from . import errors
 
 R_DIAL_TONE = const(1)
 R_NO_DIAL_TONE = const(2)
@@ -43,21 +44,17 @@ NAMES = {
 
 # Outcomes that end a call before T.30: (API status, error code, message).
 OUTCOMES = {
-    R_BUSY: ("busy", 34002, "Fax: Callee Busy (busy tone)"),
-    R_NO_ANSWER: ("no-answer", 34003, "Fax: Callee did not answer"),
-    R_REORDER: ("failed", 39201,
-                "The network could not complete the call (reorder/congestion tone)"),
-    R_SIT: ("failed", 39202,
-            "The number is not in service or cannot be reached (special information tone)"),
-    R_VOICE: ("failed", 39203,
-              "A person or answering machine answered, not a fax machine: the box hung up"),
-    R_NO_DIAL_TONE: ("failed", 39204, "No dial tone: check the phone line"),
-    R_EXTENSION: ("failed", 39205, "An extension phone was picked up: the box hung up"),
-    R_BAD_NUMBER: ("failed", 39206,
-                   "The number cannot be dialled (digits, * # A-D and , W P T only)"),
-    R_UNOBTAINABLE: ("failed", 39207,
-                     "A steady tone after dialling: number unobtainable, or the exchange "
-                     "did not take the digits"),
+    R_BUSY: ("busy", errors.FAX_BUSY, "Fax: Callee Busy (busy tone)"),
+    R_NO_ANSWER: ("no-answer", errors.FAX_NO_ANSWER, "Fax: Callee did not answer"),
+    R_REORDER: ("failed", errors.LINE_REORDER, errors.message(errors.LINE_REORDER)),
+    R_SIT: ("failed", errors.LINE_SIT, errors.message(errors.LINE_SIT)),
+    R_VOICE: ("failed", errors.LINE_VOICE, errors.message(errors.LINE_VOICE)),
+    R_NO_DIAL_TONE: ("failed", errors.LINE_NO_DIAL_TONE,
+                     errors.message(errors.LINE_NO_DIAL_TONE)),
+    R_EXTENSION: ("failed", errors.LINE_EXTENSION, errors.message(errors.LINE_EXTENSION)),
+    R_BAD_NUMBER: ("failed", errors.LINE_BAD_NUMBER, errors.message(errors.LINE_BAD_NUMBER)),
+    R_UNOBTAINABLE: ("failed", errors.LINE_UNOBTAINABLE,
+                     errors.message(errors.LINE_UNOBTAINABLE)),
 }
 
 # Fax signals (Classifier.fax kinds).

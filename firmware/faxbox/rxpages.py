@@ -1,6 +1,8 @@
 # Where received pages go: page data from the T.30 receiver is decoded row by row
 # (faxt4) and written to the spool as page files (spool.PageWriter), so a received
 # page is never held whole in RAM and a power cut leaves whole pages only.
+import os
+
 from faxbox import spool
 
 
@@ -17,13 +19,15 @@ class SpoolSink:
         self._row = None
         self._rows = 0
 
-    def start_page(self, width, fine, coding):
+    def start_page(self, width, res, coding):
+        """res: 0 standard, 1 fine, 2 superfine (True counts as fine); coding: "MH",
+        "MR" or "MMR", as the DCS selected them (T.30 Table 2 bits 15, 16, 31, 41)."""
         t4 = self.t4
         kind = t4.MR if coding == "MR" else (t4.MMR if coding == "MMR" else t4.MH)
         self._dec = t4.Decoder(width, kind)
         self._row = bytearray(width // 8)
         self._w = spool.PageWriter(spool.page_path(self.dir, self.pages + 1), width=width,
-                                   y_res="fine" if fine else "standard")
+                                   y_res=spool.Y_RES_CODES[min(2, int(res))])
         self._rows = 0
 
     def data(self, octets):
@@ -47,6 +51,19 @@ class SpoolSink:
         while not dec.end() and dec.row(row):
             w.row(row)
             self._rows += 1
+
+    def reject_page(self):
+        """Removes the page stored last (the receiver answered RTN: it comes again)."""
+        if self.pages:
+            try:
+                os.remove(spool.page_path(self.dir, self.pages))
+            except OSError:
+                pass
+            self.pages -= 1
+
+    def ended(self):
+        """True once the decoder has seen the end of the page (RTC / EOFB)."""
+        return self._dec is not None and self._dec.end()
 
     def end_page(self):
         """Closes the page file; returns (rows, bad rows)."""

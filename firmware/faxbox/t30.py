@@ -20,6 +20,13 @@ _PREAMBLE_MS = const(1000)  # V.21 flags before the first frame, 1 s +/- 15 %
 _TCF_MS = const(1500)  # TCF: zeros for 1.5 s +/- 10 % (T.30 §5.3.6.2.3)
 _MAX_COMMAND_TRIES = const(3)  # a command is sent at most 3 times (T.30 §5.4.3.1)
 _MAX_PAGE_RETRIES = const(3)  # a page after RTN: resent at most 3 times (efax: 2)
+# ECM (T.30 Annex A): a block is at most 256 frames; after 4 PPRs for the same block
+# the sender changes speed (CTC) or gives up on the block (EOR) (fax-protocol.md
+# §2.8, as SpanDSP); RR polling after RNR for at most T5 = 60 s (T.30 §5.4.3.1).
+_ECM_FRAMES = const(256)
+_PPR_LIMIT = const(4)
+_T5_MS = const(60000)
+_RCP_COUNT = const(3)
 
 # CNG cadence: 1100 Hz for 0.5 s, then 3 s silence (T.30 §4.2.2). Queued piece by
 # piece so that a DIS is answered within 500 ms of arriving rather than after a
@@ -72,6 +79,8 @@ ERR_NO_RESPONSE_PAGE = (34004, "No response after a page after 3 tries")
 ERR_PAGE_REJECTED = (34004, "The far machine rejected a page 3 times (RTN): poor line")
 ERR_REMOTE_HANGUP = (34004, "The far machine hung up (DCN) during the call")
 ERR_UNEXPECTED = (34004, "Unexpected response from the far machine")
+ERR_INTERRUPT = (34004, "The far machine asked for an operator (procedure interrupt)")
+ERR_T5 = (34004, "The far machine stayed busy (RNR) for longer than T5 (60 s)")
 ERR_CANCELED = (None, "Canceled")
 
 
@@ -82,11 +91,20 @@ class Sender:
     modem: a faxmodem.Modem (or a frame-level stand-in with the same methods);
     fm: the module that defines its constants (faxmodem);
     encoder_factory(width, min_row_bits) -> object with encode(row, out)/finish(out),
-    normally faxt4.Encoder in MH mode; clock: object with ms(); log: callable(str).
+    an MH encoder, used when `t4` is None; clock: object with ms(); log: callable(str).
+
+    t4: the faxt4 module: with it the sender codes each page itself in the coding it
+    chose (MH, MR with K = 2/4/8 at standard/fine/superfine, MMR only with ECM;
+    T.4 §4.2.1.3.4); without it, MH through `encoder_factory`.
+    fine: False keeps every call at standard resolution; True allows fine and, for a
+    page prepared at superfine, superfine when the far machine has it.
+    max_rate: the highest bit rate to try (None: no limit); codings: the codings we
+    may choose; ecm: whether ECM may be used (needed for MMR).
     """
 
     def __init__(self, modem, fm, pages, clock, log, encoder_factory, ident="",
-                 our_modems=(fr.MODEM_V27TER, fr.MODEM_V29), fine=True):
+                 our_modems=(fr.MODEM_V27TER, fr.MODEM_V29), fine=True, t4=None,
+                 max_rate=None, codings=("MH", "MR", "MMR"), ecm=True, ecm_frame_size=256):
         self.m = modem
         self.fm = fm
         self.pages = pages
@@ -96,6 +114,30 @@ class Sender:
         self.ident = ident
         self.our_modems = our_modems
         self.want_fine = fine
+        self.t4 = t4
+        self.max_rate = max_rate
+        self.codings = codings if t4 is not None else ("MH",)
+        self.want_ecm = ecm
+        self.ecm = False  # negotiated
+        self._frame_size = 64 if ecm_frame_size == 64 else 256
+        self._block = None  # ECM block buffer, allocated once when ECM is chosen
+        self._fcd = None
+        self._carry = None
+        self._block_len = 0
+        self._block_frames = 0
+        self._last_block = False
+        self._block_no = 0
+        self._ppr_count = 0
+        self._to_send = ()
+        self._send_i = 0
+        self._rcp_left = 0
+        self._long_train = False
+        self._ecm_cmd = None  # the last phase D command, repeated on T4
+        self._ecm_cmd_saved = None  # the command an RR poll stands in for
+        self._t5_end = 0
+        self._ecm_errors = 0
+        self.coding = "MH"
+        self._res = fr.RES_STANDARD
         self.state = S_PHASE_A
         self.outcome = None
         self.remote_id = None
@@ -234,6 +276,9 @@ class Sender:
                     self.log("training failed: falling back to %d bit/s %s" % self._rate()[:2])
                     self._send_dcs()
             return
+        if st == S_PHASE_D_WAIT and self.ecm:
+            self._ecm_response(name, f)
+            return
         if st == S_PHASE_D_WAIT:
             if name == "MCF":
                 self._page_done()
@@ -253,8 +298,7 @@ class Sender:
                     (self._page + 1,) + self._rate()[:2]))
                 self._send_dcs()
             elif name in ("PIP", "PIN"):
-                # Procedure interrupts need an operator; a box has none (T.30 §5.3.6.1.9).
-                self._fail(ERR_UNEXPECTED)
+                self._interrupt(name)
             return
 
     def _on_dis(self, f):
@@ -264,16 +308,43 @@ class Sender:
             self._fail(ERR_CANNOT_RECEIVE)
             return
         first = self._ladder == ()
-        self._ladder = caps.rates(self.our_modems)
+        ladder = caps.rates(self.our_modems)
+        if self.max_rate:
+            ladder = [r for r in ladder if r[0] <= self.max_rate]
+        self._ladder = ladder
         if not self._ladder:
             self._fail(ERR_INCOMPATIBLE)
             return
         if first:
             self._step = 0
             self._tries = 0
-            self._fine = self.want_fine and caps.fine
-            self._min_scan_ms = caps.min_scan_ms(self._fine)
+            self._choose(caps)
         self._send_dcs()
+
+    def _choose(self, caps):
+        """Resolution and coding for the call, from the DIS and the first page."""
+        res = fr.RES_STANDARD
+        if self.want_fine and self.pages.count:
+            page_res = fr.RES_NAMES.index(self.pages.open(0).y_res)
+            res = min(page_res, caps.best_res())
+        self._res = res
+        self._fine = res != fr.RES_STANDARD
+        self._min_scan_ms = caps.min_scan_ms(res)
+        self.ecm = bool(self.want_ecm and caps.ecm)
+        if self.ecm:
+            # With ECM the minimum scan-line time is 0 (T.4 Annex A; fax-protocol.md
+            # §2.6). One block buffer for the call: 256 frames of 256 or 64 octets.
+            self._min_scan_ms = 0
+            if self._block is None or len(self._block) != _ECM_FRAMES * self._frame_size:
+                self._block = bytearray(_ECM_FRAMES * self._frame_size)
+                self._fcd = bytearray(4 + self._frame_size)
+        # T.6 only with ECM (Table 2/T.30 bit 31); MR when the DIS offers 2-D.
+        coding = "MH"
+        if "MMR" in self.codings and caps.mmr and self.ecm:
+            coding = "MMR"
+        elif "MR" in self.codings and caps.mr:
+            coding = "MR"
+        self.coding = coding
 
     def _send_dcs(self):
         self._tries += 1
@@ -285,8 +356,10 @@ class Sender:
         if self.ident:
             frames.append(fr.make_frame(fr.FCF_TSI, fr.encode_ident(self.ident),
                                         final=False, x_bit=True))
-        frames.append(fr.make_frame(fr.FCF_DCS, fr.make_dcs(code, self._fine, self._min_scan_ms),
-                                    x_bit=True))
+        dcs = fr.make_dcs(code, self._fine, self._min_scan_ms, mr=self.coding == "MR",
+                          superfine=self._res == fr.RES_SUPERFINE, mmr=self.coding == "MMR",
+                          ecm=self.ecm, frame64=self._frame_size == 64)
+        frames.append(fr.make_frame(fr.FCF_DCS, dcs, x_bit=True))
         self._send_frames(frames)
         # TCF: 1.5 s of zeros on the chosen modem with long training (T.30 §5.3.6.2.3).
         self.m.tx_silence(_TURNAROUND_MS)
@@ -300,21 +373,58 @@ class Sender:
         self._tries = 0
         page = self.pages.open(self._page)
         self._page_reader = page
-        # A fine page sent at standard resolution keeps every other row.
-        self._row_skip = 2 if (page.y_res != "standard" and not self._fine) else 1
+        # A page prepared finer than the call's resolution keeps every 2nd (or 4th)
+        # row; _choose never picks a resolution finer than the first page's.
+        page_res = fr.RES_NAMES.index(page.y_res)
+        self._row_skip = 1 << max(0, page_res - self._res)
         min_bits = rate * self._min_scan_ms // 1000
-        self._enc = self._enc_factory(page.width, min_bits)
+        t4 = self.t4
+        if t4 is None:
+            self._enc = self._enc_factory(page.width, min_bits)
+        elif self.coding == "MR":
+            # K: rows per 1-D row, 2/4 at standard/fine (T.4 §4.2.1.3.4), 8 at
+            # superfine (as SpanDSP and HylaFAX do).
+            self._enc = t4.Encoder(page.width, t4.MR, 2 << self._res, min_bits)
+        elif self.coding == "MMR":
+            self._enc = t4.Encoder(page.width, t4.MMR, 0, 0)
+        else:
+            self._enc = t4.Encoder(page.width, t4.MH, 0, min_bits)
         self._rows = page.rows()
         self._row_index = 0
         self._rows_sent = 0
         self._data_ended = False
+        if self.ecm:
+            self._block_no = 0
+            self._carry = None
+            self._long_train = False
+            self.log("page %d of %d: %s, %s, ECM %d-octet frames, %d bit/s %s" % (
+                self._page + 1, self.pages.count, fr.RES_NAMES[self._res], self.coding,
+                self._frame_size, rate, modem))
+            self._next_block()
+            return
         self.m.rx_mode(self.fm.RX_OFF)
         self.m.tx_silence(_TURNAROUND_MS)
-        self.m.tx_fast(self._modem_id(modem), rate, False)
-        self.log("page %d of %d: %d rows, %s, MH, %d bit/s %s, min scan %d ms" % (
-            self._page + 1, self.pages.count, page.height // self._row_skip,
-            "fine" if self._fine else "standard", rate, modem, self._min_scan_ms))
+        # Image data after a TCF: V.17 uses its short training; V.27ter and V.29 have
+        # no short form in fax use (SpanDSP's V.27ter receiver fails on the V.27ter
+        # short sequence), so they train long as for TCF.
+        self.m.tx_fast(self._modem_id(modem), rate, modem != fr.MODEM_V17)
+        self.log("page %d of %d: %d rows, %s, %s, %d bit/s %s, min scan %d ms" % (
+            self._page + 1, self.pages.count, (page.height + self._row_skip - 1) // self._row_skip,
+            fr.RES_NAMES[self._res], self.coding, rate, modem, self._min_scan_ms))
         self._set_state(S_PHASE_C)
+
+    def _interrupt(self, name):
+        """PIP / PIN after a page (T.30 §5.3.6.1.9): the far machine wants an
+        operator, which a box does not have. PIP still confirms the page; on the
+        last page that completes the fax, otherwise the call ends there."""
+        if name == "PIP":
+            self._pages_sent += 1
+            if self._page + 1 >= self.pages.count:
+                self._page += 1
+                self._send_frames((fr.make_frame(fr.FCF_DCN, x_bit=True),))
+                self._set_state(S_PHASE_E)
+                return
+        self._fail(ERR_INTERRUPT)
 
     def _page_done(self, retrain=False):
         self._pages_sent += 1
@@ -361,6 +471,12 @@ class Sender:
             elif m.tx_idle():
                 self._listen()
                 self._set_state(S_PHASE_B_WAIT)
+        elif st == S_PHASE_D_WAIT and self.ecm:
+            if now >= self._deadline:
+                self.log("no response within T4")
+                self._ecm_repeat()
+        elif st == S_PHASE_C and self.ecm:
+            self._feed_frames()
         elif st == S_PHASE_B_WAIT or st == S_PHASE_D_WAIT:
             if now >= self._deadline:
                 # No response within T4: repeat the command (T.30 §5.4.3.1).
@@ -378,6 +494,171 @@ class Sender:
                 else:
                     self._listen()
                     self._set_state(S_PHASE_D_WAIT)
+
+    # --- ECM (T.30 Annex A; T.4 Annex A) ----------------------------------------------
+    def _next_block(self):
+        """Code the next block of the page into the block buffer and send it whole."""
+        self._fill_block()
+        self._ppr_count = 0
+        n = self._block_frames
+        self._send_block(range(n))
+
+    def _fill_block(self):
+        blk = self._block
+        cap = len(blk)
+        n = 0
+        while n < cap:
+            c = self._carry
+            if c is None:
+                if self._enc is None:
+                    break
+                c = memoryview(self._out)[:self._next_coded()]
+            take = min(len(c), cap - n)
+            if take:
+                blk[n:n + take] = c[:take]
+            n += take
+            self._carry = c[take:] if take < len(c) else None
+        self._block_len = n
+        fs = self._frame_size
+        self._block_frames = (n + fs - 1) // fs
+        self._last_block = self._enc is None and self._carry is None
+
+    def _send_block(self, frames):
+        """Phase C of ECM: the listed frames (numbers) as FCD on the fast modem with
+        HDLC framing, then RCP three times (T.30 Annex A, A.3.2)."""
+        rate, modem, _ = self._rate()
+        m = self.m
+        m.rx_mode(self.fm.RX_OFF)
+        m.tx_silence(_TURNAROUND_MS)
+        # V.17 trains short for image data after TCF, long after CTC (T.30 Annex A).
+        m.tx_fast(self._modem_id(modem), rate, modem != fr.MODEM_V17 or self._long_train, True)
+        self._long_train = False
+        self._to_send = frames
+        self._send_i = 0
+        self._rcp_left = _RCP_COUNT
+        self.log("-> block %d of page %d: %d of %d frames, %d octets" % (
+            self._block_no, self._page + 1, len(frames), self._block_frames, self._block_len))
+        self._set_state(S_PHASE_C)
+
+    def _feed_frames(self):
+        m = self.m
+        fs = self._frame_size
+        while True:
+            i = self._send_i
+            if i < len(self._to_send):
+                k = self._to_send[i]
+                start = k * fs
+                end = min(start + fs, self._block_len)
+                n = end - start
+                if m.tx_frame_free() < n + 7:
+                    return
+                f = self._fcd
+                f[0] = fr.ADDRESS
+                f[1] = fr.CTRL_NON_FINAL
+                f[2] = fr.rev8(fr.FCF_FCD)
+                f[3] = k
+                f[4:4 + n] = memoryview(self._block)[start:end]
+                m.tx_frame(memoryview(f)[:4 + n], False)
+                self._send_i = i + 1
+            elif self._rcp_left > 0:
+                if m.tx_frame_free() < 6:
+                    return
+                self._rcp_left -= 1
+                m.tx_frame(fr.make_frame(fr.FCF_RCP, final=False), self._rcp_left == 0)
+            else:
+                if m.tx_idle():
+                    self._tries = 0
+                    self._send_pps()
+                return
+
+    def _pps_fcf2(self):
+        if not self._last_block:
+            return fr.FCF_NULL
+        return fr.FCF_EOP if self._page + 1 >= self.pages.count else fr.FCF_MPS
+
+    def _send_pps(self):
+        fif = bytes((fr.fcf2_octet(self._pps_fcf2()), self._pages_sent & 0xFF,
+                     self._block_no & 0xFF, (self._block_frames - 1) & 0xFF))
+        self._ecm_command(fr.make_frame(fr.FCF_PPS, fif, x_bit=True))
+
+    def _ecm_command(self, frame):
+        self._ecm_cmd = frame
+        self._tries = 0
+        self._ecm_repeat()
+
+    def _ecm_repeat(self):
+        self._tries += 1
+        if self._tries > _MAX_COMMAND_TRIES:
+            self._fail(ERR_NO_RESPONSE_PAGE)
+            return
+        self._send_frames((self._ecm_cmd,))
+        self._set_state(S_PHASE_D_TX)
+
+    def _ecm_response(self, name, f):
+        cmd = fr.name_of(self._ecm_cmd)
+        if name == "RNR":
+            # Flow control: poll with RR until the receiver is ready, within T5.
+            now = self.clock.ms()
+            if self._t5_end == 0:
+                self._t5_end = now + _T5_MS
+            elif now >= self._t5_end:
+                self._fail(ERR_T5)
+                return
+            self._ecm_cmd_saved = self._ecm_cmd if cmd != "RR" else self._ecm_cmd_saved
+            self._ecm_command(fr.make_frame(fr.FCF_RR, x_bit=True))
+            return
+        self._t5_end = 0
+        if cmd == "RR":
+            cmd = fr.name_of(self._ecm_cmd_saved)
+            self._ecm_cmd = self._ecm_cmd_saved
+        if name == "MCF" and cmd == "PPS" or name == "ERR" and cmd == "EOR":
+            self._block_done()
+        elif name == "PPR" and cmd == "PPS":
+            self._on_ppr(f[3:])
+        elif name == "CTR" and cmd == "CTC":
+            self._ppr_count = 0
+            self._long_train = True
+            self.log("CTR: continuing at %d bit/s %s" % self._rate()[:2])
+            self._send_block(self._to_send)
+        elif name in ("PIP", "PIN") and cmd == "PPS" and self._last_block:
+            self._interrupt(name)
+        elif name in ("PIP", "PIN", "RTN", "RTP", "PPR", "MCF", "CTR", "ERR", "CFR", "FTT"):
+            self._fail(ERR_UNEXPECTED)
+
+    def _on_ppr(self, bitmap):
+        frames = []
+        for k in range(self._block_frames):
+            if k >> 3 < len(bitmap) and (bitmap[k >> 3] >> (k & 7)) & 1:
+                frames.append(k)
+        self._ppr_count += 1
+        if not frames:
+            # A PPR asking for nothing: the block is whole; ask again.
+            self._send_pps()
+            return
+        self._to_send = frames
+        if self._ppr_count < _PPR_LIMIT:
+            self._send_block(frames)
+            return
+        if self._step + 1 < len(self._ladder):
+            # Four PPRs for this block: continue to correct one rate lower (A.4.3).
+            self._step += 1
+            rate, modem, code = self._rate()
+            fif = fr.make_dcs(code, self._fine, 0)[:2]
+            self._ecm_command(fr.make_frame(fr.FCF_CTC, fif, x_bit=True))
+        else:
+            # Nothing slower to try: end retransmission, the block stays imperfect.
+            self._ecm_errors += 1
+            self._ecm_command(fr.make_frame(fr.FCF_EOR, bytes((fr.fcf2_octet(self._pps_fcf2()),)),
+                                            x_bit=True))
+
+    def _block_done(self):
+        if not self._last_block:
+            self._block_no += 1
+            self._next_block()
+            return
+        self.log("page %d sent: %d rows in %d block(s)" % (
+            self._page + 1, self._rows_sent, self._block_no + 1))
+        self._page_done()
 
     def _cng_step(self):
         phase = self._cng_phase_ms

@@ -51,6 +51,18 @@ FCF_PIN = const(0x34)
 FCF_PIP = const(0x35)
 FCF_DCN = const(0x5F)
 FCF_CRP = const(0x58)
+# ECM (T.30 Annex A, §5.3.6.1.x): image frames, partial page signals, flow control.
+FCF_FCD = const(0x60)  # facsimile coded data: FCD n, then the data
+FCF_RCP = const(0x61)  # return to control for partial page (sent 3 times)
+FCF_PPS = const(0x7D)  # partial page signal: FCF2, page, block, frames - 1
+FCF_PPR = const(0x3D)  # partial page request: 32-octet map of frames to resend
+FCF_CTC = const(0x48)  # continue to correct (with a new rate, DCS octets 1-2)
+FCF_CTR = const(0x23)  # response to CTC
+FCF_EOR = const(0x73)  # end of retransmission: FCF2
+FCF_ERR = const(0x38)  # response to EOR
+FCF_RR = const(0x76)  # receive ready?
+FCF_RNR = const(0x37)  # receive not ready
+FCF_NULL = const(0x00)  # PPS/EOR FCF2 within a page
 
 # Commands from the station that did not send the DIS keep their X bit clear in
 # T.30 notation for DIS/CSI/NSF only; for the rest the X bit is masked off before
@@ -60,7 +72,10 @@ _NAMES = {
     FCF_SUB: "SUB", FCF_NSS: "NSS", FCF_SID: "SID", FCF_CFR: "CFR", FCF_FTT: "FTT",
     FCF_EOM: "EOM", FCF_MPS: "MPS", FCF_EOP: "EOP", FCF_MCF: "MCF", FCF_RTN: "RTN",
     FCF_RTP: "RTP", FCF_PIN: "PIN", FCF_PIP: "PIP", FCF_DCN: "DCN", FCF_CRP: "CRP",
+    FCF_FCD: "FCD", FCF_RCP: "RCP", FCF_PPS: "PPS", FCF_PPR: "PPR", FCF_CTC: "CTC",
+    FCF_CTR: "CTR", FCF_EOR: "EOR", FCF_ERR: "ERR", FCF_RR: "RR", FCF_RNR: "RNR",
 }
+_FCF2_NAMES = {FCF_NULL: "NULL", FCF_MPS: "MPS", FCF_EOP: "EOP", FCF_EOM: "EOM"}
 # Frames that the calling/answering role distinguishes only by the X bit.
 _NAMES_X = {FCF_DTC: "DTC", FCF_CIG: "CIG", FCF_NSC: "NSC"}
 
@@ -78,8 +93,16 @@ BIT_LENGTH_1 = const(19)  # b19, b20: recording length
 BIT_SCAN_1 = const(21)  # b21..b23: minimum scan-line time
 BIT_EXTEND_1 = const(24)  # extension bits: another octet follows (24, 32, 40 ...)
 BIT_ECM = const(27)
+BIT_ECM_64 = const(28)  # DCS: 1 = 64-octet ECM frames, 0 = 256 (Table 2/T.30)
 BIT_T6 = const(31)
 BIT_SUPERFINE = const(41)  # R8 x 15.4 lines/mm
+BIT_SUPERFINE_HALF_SCAN = const(46)  # DIS: superfine min scan time = half of fine's
+
+# Vertical resolutions, as levels: the spool's y_res names in order.
+RES_NAMES = ("standard", "fine", "superfine")
+RES_STANDARD = const(0)
+RES_FINE = const(1)
+RES_SUPERFINE = const(2)
 
 # Modems, as named by the modem core.
 MODEM_V27TER = "V.27ter"
@@ -176,6 +199,15 @@ def name_of(frame):
     return _NAMES.get(raw & ~_X_BIT_T30 & 0xFF, "FCF %02X" % raw)
 
 
+def fcf2_of(octet):
+    """The post-message FCF carried in a PPS or EOR FIF octet (X bit removed)."""
+    return rev8(octet) & ~_X_BIT_T30 & 0xFF
+
+
+def fcf2_octet(fcf2, x_bit=True):
+    return rev8(fcf2 | (_X_BIT_T30 if (x_bit and fcf2) else 0))
+
+
 def make_frame(fcf, fif=b"", final=True, x_bit=False):
     """A frame in memory order: address, control, FCF (from T.30 notation), FIF.
     The FCS is added by the HDLC transmitter."""
@@ -225,11 +257,25 @@ class Capabilities:
         self.length_code = get_field(fif, BIT_LENGTH_1, 2)
         self.scan_code = get_field(fif, BIT_SCAN_1, 3)
         self.ecm = bool(get_bit(fif, BIT_ECM))
-        self.mmr = bool(get_bit(fif, BIT_T6))
+        # T.6 needs ECM (Table 2/T.30 note 5x): without bit 27, bit 31 is ignored.
+        self.mmr = bool(get_bit(fif, BIT_T6)) and self.ecm
+        self.superfine_half_scan = bool(get_bit(fif, BIT_SUPERFINE_HALF_SCAN))
 
     def min_scan_ms(self, fine):
+        """`fine`: False/True, or a resolution level (RES_*). Superfine uses the fine
+        time, halved when DIS bit 46 says so (Table 2/T.30, bit 46)."""
         standard_ms, fine_ms = _DIS_SCAN_MS[self.scan_code]
+        if fine == RES_SUPERFINE:
+            if self.superfine_half_scan and fine_ms // 2 in _DCS_SCAN_CODE:
+                return fine_ms // 2
+            return fine_ms
         return fine_ms if fine else standard_ms
+
+    def best_res(self):
+        """The highest vertical resolution level the far machine receives."""
+        if self.superfine:
+            return RES_SUPERFINE
+        return RES_FINE if self.fine else RES_STANDARD
 
     def rates(self, our_modems):
         """The fallback ladder both ends support, fastest first."""
@@ -243,30 +289,81 @@ class Capabilities:
         return out
 
 
-def make_dcs(rate_code, fine, min_scan_ms, mr=False):
-    """DCS FIF for a non-ECM A4 page at R8 (T.30 Table 2): 3 octets, no extension."""
+def _with_extensions(fif, last_bit):
+    """Grow `fif` to hold bit `last_bit`, setting the extension bit (24, 32, 40, ...)
+    of every octet but the last (Table 2/T.30)."""
+    octets = (last_bit + 7) // 8
+    if octets > len(fif):
+        fif.extend(bytes(octets - len(fif)))
+    ext = BIT_EXTEND_1
+    while ext < octets * 8:
+        set_bit(fif, ext)
+        ext += 8
+    return fif
+
+
+def make_dcs(rate_code, fine, min_scan_ms, mr=False, superfine=False, mmr=False,
+             ecm=False, frame64=False):
+    """DCS FIF for an A4 page at R8 (T.30 Table 2): 3 octets, extended to 4 for ECM
+    or MMR (bits 27, 28, 31) and to 6 for superfine (bit 41). At superfine bit 15 is
+    0 and bit 41 is 1."""
     fif = bytearray(3)
     set_bit(fif, BIT_RX_CAPABLE)  # "receive command"
     set_field(fif, BIT_RATE_1, 4, rate_code)
-    set_bit(fif, BIT_FINE, fine)
+    set_bit(fif, BIT_FINE, fine and not superfine)
     set_bit(fif, BIT_2D, mr)
     set_field(fif, BIT_WIDTH_1, 2, 0)  # 1728 pels
     set_field(fif, BIT_LENGTH_1, 2, 0)  # A4
     set_field(fif, BIT_SCAN_1, 3, _DCS_SCAN_CODE[min_scan_ms])
+    if superfine:
+        _with_extensions(fif, BIT_SUPERFINE_HALF_SCAN + 2)
+        set_bit(fif, BIT_SUPERFINE)
+    elif ecm or mmr:
+        _with_extensions(fif, 32)
+    if ecm or mmr:
+        set_bit(fif, BIT_ECM)
+        set_bit(fif, BIT_ECM_64, frame64)
+        set_bit(fif, BIT_T6, mmr)
     return fif
 
 
-def make_dis(modems=(MODEM_V27TER, MODEM_V29), fine=True, min_scan_code=0b000):
-    """DIS FIF advertising what this box can receive (used by tests and, later, the
-    answering side): 3 octets, no extension."""
+def dcs_res(fif):
+    """The resolution level a DCS selects."""
+    if get_bit(fif, BIT_SUPERFINE):
+        return RES_SUPERFINE
+    return RES_FINE if get_bit(fif, BIT_FINE) else RES_STANDARD
+
+
+def dcs_coding(fif):
+    """"MH", "MR" or "MMR" as a DCS selects it (bits 16 and 31, Table 2/T.30)."""
+    if get_bit(fif, BIT_T6):
+        return "MMR"
+    return "MR" if get_bit(fif, BIT_2D) else "MH"
+
+
+def make_dis(modems=(MODEM_V27TER, MODEM_V29), fine=True, min_scan_code=0b000, mr=False,
+             superfine=False, ecm=False, mmr=False):
+    """DIS FIF advertising what this box can receive: 3 octets, extended (bit 24, 32,
+    40) to reach ECM/T.6 (bits 27, 31) or superfine (bit 41) when offered."""
     fif = bytearray(3)
     set_bit(fif, BIT_RX_CAPABLE)
-    for code, ms in _DIS_MODEMS.items():
-        if set(ms) == set(modems):
+    # Searched in this order so that V.27ter alone is 0100 (4800 and 2400), not the
+    # 2400-only fallback code 0000 that maps to the same modem set.
+    for code in (0b0100, 0b1000, 0b1100, 0b1101):
+        if set(_DIS_MODEMS[code]) == set(modems):
             set_field(fif, BIT_RATE_1, 4, code)
             break
     set_bit(fif, BIT_FINE, fine)
+    set_bit(fif, BIT_2D, mr)
     set_field(fif, BIT_SCAN_1, 3, min_scan_code)
+    if superfine:
+        _with_extensions(fif, BIT_SUPERFINE_HALF_SCAN + 2)
+        set_bit(fif, BIT_SUPERFINE)
+    elif ecm:
+        _with_extensions(fif, 32)
+    if ecm:
+        set_bit(fif, BIT_ECM)
+        set_bit(fif, BIT_T6, mmr)
     return fif
 
 
@@ -290,15 +387,32 @@ def describe(frame):
             _LENGTHS[c.length_code], c.min_scan_ms(False), ", ECM" if c.ecm else "")
     if name == "DCS":
         code = get_field(fif, BIT_RATE_1, 4)
-        fine = get_bit(fif, BIT_FINE)
         scan = get_field(fif, BIT_SCAN_1, 3)
         scan_ms = _DIS_SCAN_MS.get(scan, (0, 0))[0]
+        ecm = ""
+        if get_bit(fif, BIT_ECM):
+            ecm = ", ECM %d-octet frames" % (64 if get_bit(fif, BIT_ECM_64) else 256)
         return "DCS %s, %s, %s, width %s, scan %d ms%s" % (
-            _rate_name(code), "fine" if fine else "standard",
-            "MR" if get_bit(fif, BIT_2D) else "MH", _WIDTHS[get_field(fif, BIT_WIDTH_1, 2)],
-            scan_ms, ", ECM" if get_bit(fif, BIT_ECM) else "")
+            _rate_name(code), RES_NAMES[dcs_res(fif)], dcs_coding(fif),
+            _WIDTHS[get_field(fif, BIT_WIDTH_1, 2)], scan_ms, ecm)
     if name in ("CSI", "TSI", "CIG", "SUB", "SID"):
         return '%s "%s"' % (name, decode_ident(fif))
     if name in ("NSF", "NSS", "NSC"):
         return "%s (%d octets)" % (name, len(fif))
+    if name == "PPS" and len(fif) >= 4:
+        return "PPS-%s page %d block %d, %d frames" % (
+            _FCF2_NAMES.get(fcf2_of(fif[0]), "?"), fif[1], fif[2], fif[3] + 1)
+    if name == "EOR" and len(fif) >= 1:
+        return "EOR-%s" % _FCF2_NAMES.get(fcf2_of(fif[0]), "?")
+    if name == "PPR":
+        n = 0
+        for octet in fif:
+            while octet:
+                n += octet & 1
+                octet >>= 1
+        return "PPR, %d frames to resend" % n
+    if name == "CTC" and len(fif) >= 2:
+        return "CTC, continue at %s" % _rate_name(get_field(fif, BIT_RATE_1, 4))
+    if name == "FCD" and len(fif) >= 1:
+        return "FCD %d (%d octets)" % (fif[0], len(fif) - 1)
     return name

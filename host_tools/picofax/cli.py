@@ -122,6 +122,13 @@ def build_parser():
     s.add_argument("--auth-token", default=os.environ.get("PICOFAX_AUTH_TOKEN"))
     s.add_argument("--station-id", default="+1 555 0100", help="our TSI")
     s.add_argument("--wav", help="record every call to this WAV (one channel per direction)")
+    s.add_argument("--call-in", metavar="TIFF",
+                   help="have SpanDSP call the box and send this fax TIFF (1728 wide)")
+    s.add_argument("--call-in-after", type=float, default=2.0, metavar="S",
+                   help="seconds after start-up that the incoming call starts ringing")
+    s.add_argument("--inbound-webhook", help="URL POSTed when a received fax ends "
+                   "(like Twilio's <Receive action>)")
+    s.add_argument("--config", help="a JSON file of the box's settings (faxbox/config.py)")
     s.set_defaults(func=cmd_sim)
 
     d = sub.add_parser("demo", help="send a real document end to end on the simulated board")

@@ -99,7 +99,8 @@ class BoxProcess:
     """`picofax sim` as a child process; its log lines are kept and optionally shown."""
 
     def __init__(self, data, rx_dir, account_sid, token, far="spandsp", noise_dbm0=-60.0,
-                 show=None, log_path=None, wav=None, country=None, rings=None):
+                 show=None, log_path=None, wav=None, country=None, rings=None,
+                 extra_args=()):
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         cmd = [sys.executable, "-u", "-m", "picofax.cli", "sim", "--port", str(self.port),
@@ -108,6 +109,7 @@ class BoxProcess:
                "--auth-token", token]
         if wav:
             cmd += ["--wav", wav]
+        cmd += list(extra_args)
         if country:
             cmd += ["--country", country]
         if rings is not None:

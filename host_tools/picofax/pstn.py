@@ -555,6 +555,13 @@ class Exchange:
                                      cadence_ms or self.country["ring_cadence_ms"], max_rings)
         return self.incoming
 
+    def call_coming(self, now_ms):
+        """True from a call's first ring until it is answered or rings out."""
+        inc = getattr(self, "incoming", None)
+        if inc is None or inc.answered:
+            return False
+        return inc.start_ms <= now_ms < inc.start_ms + inc.max_rings * sum(inc.cadence)
+
     def ring_changes(self, now_ms):
         inc = getattr(self, "incoming", None)
         if inc is None or inc.answered:

@@ -54,12 +54,17 @@ def build(args, log=log_line):
     from faxbox import app, config as fxconfig
     from picofax.pstn import Exchange
 
-    cfg = fxconfig.Config(data_dir=os.path.abspath(args.data))
+    cfg = fxconfig.load(args.config) if getattr(args, "config", None) else fxconfig.Config()
+    cfg.data_dir = os.path.abspath(args.data)
+    # The API's own URL, for links and for the MediaUrl of inbound webhooks.
+    cfg.base_url = "http://%s:%d" % (args.host, args.port)
     if args.account_sid:
         cfg.account_sid = args.account_sid
     if args.auth_token:
         cfg.auth_token = args.auth_token
     cfg.station_id = args.station_id
+    if getattr(args, "inbound_webhook", None):
+        cfg.inbound_webhook_url = args.inbound_webhook
     os.makedirs(cfg.data_dir, exist_ok=True)
     country = getattr(args, "country", "US")
     exchange = Exchange(args.far, country=country, rx_dir=os.path.abspath(args.rx_dir),
@@ -67,18 +72,25 @@ def build(args, log=log_line):
     board = SimBoard(cfg.data_dir, exchange, noise_dbm0=args.noise_dbm0, gain_db=args.gain_db)
     # The box dials with the same country's profile as the exchange it is wired to.
     board.line_settings = {"country": country}
+    cfg.country = country
+    if getattr(args, "call_in", None):
+        if not os.path.exists(args.call_in):
+            raise SystemExit("picofax sim: no such file: %s" % args.call_in)
+        exchange.call_box("spandsp", start_ms=int(args.call_in_after * 1000),
+                          tx_file=os.path.abspath(args.call_in))
     if args.wav:
         board.audio.recorder = WavRecorder(args.wav)
-    return app.make_box(board, cfg, log), board, cfg
+    return board, cfg
 
 
 def main(args):
-    box, board, cfg = build(args)
+    board, cfg = build(args)
+    from faxbox import app
     log_line("picofax sim: API on http://%s:%d/v1/Faxes (account %s), far end: %s, "
              "line noise %.0f dBm0" % (args.host, args.port, cfg.account_sid, args.far,
                                        args.noise_dbm0))
     try:
-        asyncio.run(box.serve(args.host, args.port))
+        asyncio.run(app.run(board, cfg, args.host, args.port, log=log_line))
     except KeyboardInterrupt:
         pass
     finally:

@@ -27,6 +27,8 @@ EV_TX_DONE = 6
 _RING_OCTETS = 2048
 _TRAIN_MS = {V29: 253, V27TER: 943, V17: 1393}
 _HDLC_OVERHEAD_OCTETS = 3  # FCS + one flag
+_HDLC_QUEUE_OCTETS = 526  # the C frame queue: two 260-octet frames + 3 each
+_ECM_PREAMBLE_MS = 250
 
 
 class Clock:
@@ -51,7 +53,13 @@ class FakeModem:
         self.rx_fast = None  # (modem, rate) the fast receiver listens for
         self.far = None  # a scripted far end, or
         self.peer = None  # another FakeModem (two engines talking)
+        self.trains = []  # (modem, rate, long_train, hdlc) of every tx_fast
         self.incoming = []  # (time_ms, frame) from the far end
+        self.rx_hdlc = False
+        self._fast_hdlc = None  # (modem, rate) while an HDLC fast segment takes frames
+        self.drop = None  # callable(frame) -> True to lose a frame on the line
+        self.sent_fast = []  # header (4 octets) of every frame sent on a fast carrier
+        self.sent_fast_len = []  # and its length
 
     # transmit
     def tx_silence(self, ms):
@@ -61,13 +69,34 @@ class FakeModem:
         self.segs.append(["tone", ms, kind])
 
     def tx_v21(self, preamble_ms):
+        self._fast_hdlc = None
         self.segs.append(["flags", preamble_ms, None])
 
     def tx_frame(self, data, final):
-        self.segs.append(["frame", frame_ms(data), bytes(data)])
+        fast = self._fast_hdlc
+        if fast is None:
+            self.segs.append(["frame", frame_ms(data), bytes(data)])
+            return
+        ms = (len(data) + _HDLC_OVERHEAD_OCTETS) * 8 * 1000 // fast[1] + 1
+        self.segs.append(["fframe", ms, (bytes(data), fast)])
+        if final:
+            self.segs.append(["fast_end", 1, None])
+            self._fast_hdlc = None
 
-    def tx_fast(self, modem, rate, long_train):
+    def tx_frame_free(self):
+        used = 0
+        for s in self.segs:
+            if s[0] == "fframe":
+                used += len(s[2][0]) + 3
+        return max(0, _HDLC_QUEUE_OCTETS - used)
+
+    def tx_fast(self, modem, rate, long_train, hdlc=False):
+        self.trains.append((modem, rate, bool(long_train), bool(hdlc)))
         self.segs.append(["train", _TRAIN_MS[modem], (modem, rate)])
+        if hdlc:
+            self.segs.append(["flags", _ECM_PREAMBLE_MS, None])
+            self._fast_hdlc = (modem, rate)
+            return
         self.segs.append(["data", 0, {"rate": rate, "got": 0, "end": False, "bytes": [],
                                       "modem": modem, "queue": bytearray()}])
 
@@ -98,14 +127,17 @@ class FakeModem:
     def tx_flush(self):
         self.segs = []
         self.ring = 0
+        self._fast_hdlc = None
 
     def tx(self, samples):
         return len(samples)
 
     # receive
-    def rx_mode(self, mode, modem=None, rate=None):
+    def rx_mode(self, mode, modem=None, rate=None, short_train=False, hdlc=False):
         self.rx = mode
         self.rx_fast = (modem, rate) if mode == RX_FAST else None
+        self.rx_hdlc = bool(hdlc) and mode == RX_FAST
+        self._locked = None
 
     # what the peer hears of our transmission
     def _hear(self, kind, what):
@@ -113,7 +145,17 @@ class FakeModem:
         if p is None:
             return
         if kind == "frame" and p.rx != RX_OFF:
+            if self.drop is not None and self.drop(what):
+                return
             p.events.append((EV_FRAME, what, True))
+        elif kind == "fframe":
+            data, fast = what
+            self.sent_fast.append(data[:4])
+            self.sent_fast_len.append(len(data))
+            if self.drop is not None and self.drop(data):
+                return
+            if p.rx_hdlc and getattr(p, "_locked", None) == fast and p.rx_fast == fast:
+                p.events.append((EV_FRAME, data, True))
         elif kind == "tone":
             p.events.append((EV_TONE, what))
         elif kind == "train" and p.rx_fast == what:
@@ -155,8 +197,10 @@ class FakeModem:
             ms -= step
             if seg[1] <= 0:
                 self.segs.pop(0)
-                if seg[0] in ("frame", "train", "tone"):
+                if seg[0] in ("frame", "train", "tone", "fframe"):
                     self._hear(seg[0], seg[2])
+                elif seg[0] == "fast_end":
+                    self._hear("carrier_off", None)
                 if self.far is None:
                     continue
                 if seg[0] == "frame":
@@ -234,7 +278,7 @@ class ScriptedReceiver:
 def _fcf_table():
     from faxbox import t30frames as fr
     return {"CFR": fr.FCF_CFR, "FTT": fr.FCF_FTT, "MCF": fr.FCF_MCF, "RTN": fr.FCF_RTN,
-            "RTP": fr.FCF_RTP, "DCN": fr.FCF_DCN, "PIN": fr.FCF_PIN}
+            "RTP": fr.FCF_RTP, "DCN": fr.FCF_DCN, "PIN": fr.FCF_PIN, "PIP": fr.FCF_PIP}
 
 
 _FCF = _fcf_table()
@@ -311,24 +355,34 @@ class RecordingSink:
         self._cur = None
 
     def start_page(self, width, fine, coding):
-        self._cur = bytearray()
+        self._cur = []  # chunks, joined once at the end (a growing bytearray
+        # fragments the MicroPython heap)
 
     def data(self, octets):
-        self._cur += octets
+        self._cur.append(bytes(octets))
 
     def end_page(self):
-        self.pages.append(bytes(self._cur))
-        rows = len(self._cur) // 216
+        page = b"".join(self._cur)
+        self._cur = None
+        self.pages.append(page)
+        rows = len(page) // 216
         return rows, (self.bad.pop(0) if self.bad else 0)
 
 
 def run_pair(sender, receiver, clock, limit_ms=600000, block_ms=20):
     """Two engines on two FakeModems joined back to back."""
+    import gc
     a, b = sender.m, receiver.m
     a.peer, b.peer = b, a
     sender.start()
     receiver.start()
+    steps = 0
     while not (sender.done and receiver.done) and clock.now < limit_ms:
+        steps += 1
+        if steps % 100 == 0:
+            # Both ends' ECM blocks share one MicroPython heap here: collect often
+            # so that the fake line's garbage does not fragment it.
+            gc.collect()
         clock.now += block_ms
         a.advance(block_ms)
         b.advance(block_ms)
@@ -340,3 +394,19 @@ def run_pair(sender, receiver, clock, limit_ms=600000, block_ms=20):
                 eng.on_event(ev)
             eng.poll()
     return sender.outcome, receiver.outcome
+
+
+class FakeT4:
+    """Stands in for the faxt4 module: Encoder(width, coding, k, min_row_bits) copies
+    rows like CopyEncoder and records the coding and K it was made with."""
+    MH = 0
+    MR = 1
+    MMR = 2
+    made = []
+
+    class Encoder(CopyEncoder):
+        def __init__(self, width, coding, k=0, min_row_bits=0):
+            self.coding = coding
+            self.k = k
+            self.min_row_bits = min_row_bits
+            FakeT4.made.append((coding, k, min_row_bits))

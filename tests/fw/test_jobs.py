@@ -133,7 +133,7 @@ class _Rig:
              "status_callback": "http://cb/", "ttl_min": 60}
         f.update(kw)
         job = self.runner.jobs.create(f)
-        self.outbox.enqueue(job)
+        self.runner.notify(job)
         return job["sid"]
 
     def callbacks(self, sid):
@@ -259,6 +259,7 @@ def test_restart_resumes_processing_and_fails_sending():
     for sid, st in ((p, "processing"), (s, "sending")):
         job = rig.runner.jobs.get(sid)
         job["status"] = st
+        job["notified"] = st  # as set_status leaves it after queueing the callback
         rig.runner.jobs.save(job)
 
     runner = jobs.JobRunner(rig.cfg, rig.store, rig.outbox, rig.prepare,
@@ -272,6 +273,22 @@ def test_restart_resumes_processing_and_fails_sending():
     assert (js["status"], js["error_code"]) == ("failed", 39004)
     assert rig.sent == ["+1", "+2"]
     assert rig.callbacks(s) == ["queued", "failed"]
+    assert rig.callbacks(p) == ["queued", "processing", "sending", "delivered"]
+
+
+def test_two_restarts_in_a_row_send_no_callback_backwards():
+    rig = _Rig("jobs-restart2")
+    p = rig.create("+2")
+    job = rig.runner.jobs.get(p)
+    job["status"] = "processing"
+    job["notified"] = "processing"
+    rig.runner.jobs.save(job)
+
+    for _ in range(2):  # restarted, then cut again before the job ran
+        runner = rig.new_runner()
+        runner.recover()
+    asyncio.run(runner.run_pending())
+
     assert rig.callbacks(p) == ["queued", "processing", "sending", "delivered"]
     rig.done()
 
@@ -432,4 +449,48 @@ def test_inbound_records_and_restart_during_reception():
     assert [r["params"]["FaxStatus"] for r in recs] == ["failed"]  # no receiving callback
     assert recs[0]["url"] == "http://hook/" and recs[0]["params"]["ErrorCode"] == "39008"
     assert "OriginalMediaUrl" not in recs[0]["params"]
+    rig.done()
+
+
+def test_cut_between_record_and_callback_is_repaired_on_restart():
+    rig = _Rig("jobs-cut")
+    a = rig.create("+1")
+    b = rig.create("+2")
+    asyncio.run(rig.runner.run_pending())
+    # a power cut after writing a's final record, before its callback was queued
+    ja = rig.runner.jobs.get(a)
+    for name in rig.store.listdir("outbox"):
+        rec = rig.store.read("outbox/" + name)
+        if rec["fax"] == a and rec["params"]["FaxStatus"] == "delivered":
+            rig.store.remove("outbox/" + name)
+    ja["notified"] = "sending"
+    rig.runner.jobs.save(ja)
+
+    runner = rig.new_runner()
+    runner.recover()
+
+    assert rig.callbacks(a) == ["queued", "processing", "sending", "delivered"]
+    assert rig.callbacks(b) == ["queued", "processing", "sending", "delivered"]
+    assert runner.jobs.get(a)["notified"] == "delivered"
+    rig.done()
+
+
+def test_no_dialling_while_a_fax_is_being_received():
+    rig = _Rig("jobs-hold")
+    a = rig.create("+1")
+    rig.runner.inbound = "FX" + "1" * 32  # answer.py took the line
+    seen = []
+
+    async def sleep(seconds):
+        seen.append((seconds, list(rig.sent)))
+        if len(seen) == 3:
+            rig.runner.inbound = None  # the reception ended
+        rig.t += seconds
+
+    rig.runner.sleep = sleep
+    asyncio.run(rig.runner.run_pending())
+
+    assert [s for s, _ in seen] == [1, 1, 1]
+    assert all(sent == [] for _, sent in seen)  # nothing dialled meanwhile
+    assert rig.sent == ["+1"] and rig.runner.jobs.get(a)["status"] == "delivered"
     rig.done()

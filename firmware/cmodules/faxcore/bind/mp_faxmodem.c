@@ -114,13 +114,29 @@ static mp_obj_t modem_tx_fast(size_t n_args, const mp_obj_t *args)
 {
     faxmodem_modem_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     int long_train = n_args > 3 ? mp_obj_is_true(args[3]) : 1;
+    int hdlc = n_args > 4 ? mp_obj_is_true(args[4]) : 0;
 
+    if (hdlc) {
+        check(fm_tx_fast_hdlc(&self->fm, (int) mp_obj_get_int(args[1]),
+                              (int) mp_obj_get_int(args[2]), long_train,
+                              FM_HDLC_FAST_PREAMBLE_MS),
+              MP_ERROR_TEXT("bad modem/rate or queue full"));
+        return mp_const_none;
+    }
     check(fm_tx_fast(&self->fm, (int) mp_obj_get_int(args[1]), (int) mp_obj_get_int(args[2]),
                      long_train),
           MP_ERROR_TEXT("bad modem/rate or queue full"));
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(modem_tx_fast_obj, 3, 4, modem_tx_fast);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(modem_tx_fast_obj, 3, 5, modem_tx_fast);
+
+static mp_obj_t modem_tx_frame_free(mp_obj_t self_in)
+{
+    faxmodem_modem_obj_t *self = MP_OBJ_TO_PTR(self_in);
+
+    return MP_OBJ_NEW_SMALL_INT(fm_tx_frame_free(&self->fm));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(modem_tx_frame_free_obj, modem_tx_frame_free);
 
 static mp_obj_t modem_tx_data(mp_obj_t self_in, mp_obj_t data_in)
 {
@@ -186,12 +202,14 @@ static mp_obj_t modem_rx_mode(size_t n_args, const mp_obj_t *args)
     int modem = n_args > 2 ? (int) mp_obj_get_int(args[2]) : 0;
     int rate = n_args > 3 ? (int) mp_obj_get_int(args[3]) : 0;
     int short_train = n_args > 4 ? mp_obj_is_true(args[4]) : 0;
+    int hdlc = n_args > 5 ? mp_obj_is_true(args[5]) : 0;
 
     check(fm_rx_mode(&self->fm, (int) mp_obj_get_int(args[1]), modem, rate, short_train),
           MP_ERROR_TEXT("bad mode, modem or rate"));
+    fm_rx_set_hdlc(&self->fm, hdlc);
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(modem_rx_mode_obj, 2, 5, modem_rx_mode);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(modem_rx_mode_obj, 2, 6, modem_rx_mode);
 
 static mp_obj_t modem_rx(mp_obj_t self_in, mp_obj_t buf_in)
 {
@@ -263,6 +281,14 @@ static mp_obj_t modem_stats(mp_obj_t self_in)
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(modem_stats_obj, modem_stats);
 
+static mp_obj_t modem_rx_level_dbm0(mp_obj_t self_in)
+{
+    faxmodem_modem_obj_t *self = MP_OBJ_TO_PTR(self_in);
+
+    return MP_OBJ_NEW_SMALL_INT(fm_rx_block_dbm0(&self->fm));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(modem_rx_level_dbm0_obj, modem_rx_level_dbm0);
+
 static const mp_rom_map_elem_t modem_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_tx_silence), MP_ROM_PTR(&modem_tx_silence_obj) },
     { MP_ROM_QSTR(MP_QSTR_tx_tone), MP_ROM_PTR(&modem_tx_tone_obj) },
@@ -273,6 +299,7 @@ static const mp_rom_map_elem_t modem_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_tx_data), MP_ROM_PTR(&modem_tx_data_obj) },
     { MP_ROM_QSTR(MP_QSTR_tx_data_end), MP_ROM_PTR(&modem_tx_data_end_obj) },
     { MP_ROM_QSTR(MP_QSTR_tx_free), MP_ROM_PTR(&modem_tx_free_obj) },
+    { MP_ROM_QSTR(MP_QSTR_tx_frame_free), MP_ROM_PTR(&modem_tx_frame_free_obj) },
     { MP_ROM_QSTR(MP_QSTR_tx_idle), MP_ROM_PTR(&modem_tx_idle_obj) },
     { MP_ROM_QSTR(MP_QSTR_tx_flush), MP_ROM_PTR(&modem_tx_flush_obj) },
     { MP_ROM_QSTR(MP_QSTR_tx), MP_ROM_PTR(&modem_tx_obj) },
@@ -280,6 +307,7 @@ static const mp_rom_map_elem_t modem_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_rx), MP_ROM_PTR(&modem_rx_obj) },
     { MP_ROM_QSTR(MP_QSTR_event), MP_ROM_PTR(&modem_event_obj) },
     { MP_ROM_QSTR(MP_QSTR_stats), MP_ROM_PTR(&modem_stats_obj) },
+    { MP_ROM_QSTR(MP_QSTR_rx_level_dbm0), MP_ROM_PTR(&modem_rx_level_dbm0_obj) },
 };
 static MP_DEFINE_CONST_DICT(modem_locals_dict, modem_locals_dict_table);
 

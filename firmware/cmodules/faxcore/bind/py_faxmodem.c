@@ -106,11 +106,22 @@ static PyObject *modem_tx_fast(ModemObject *self, PyObject *args)
     int modem;
     int rate;
     int long_train = 1;
+    int hdlc = 0;
 
-    if (!PyArg_ParseTuple(args, "ii|p", &modem, &rate, &long_train)) {
+    if (!PyArg_ParseTuple(args, "ii|pp", &modem, &rate, &long_train, &hdlc)) {
         return NULL;
     }
+    if (hdlc) {
+        return check(fm_tx_fast_hdlc(&self->fm, modem, rate, long_train,
+                                     FM_HDLC_FAST_PREAMBLE_MS), "bad modem/rate or queue full");
+    }
     return check(fm_tx_fast(&self->fm, modem, rate, long_train), "bad modem/rate or queue full");
+}
+
+static PyObject *modem_tx_frame_free(ModemObject *self, PyObject *unused)
+{
+    (void) unused;
+    return PyLong_FromLong(fm_tx_frame_free(&self->fm));
 }
 
 static PyObject *modem_tx_data(ModemObject *self, PyObject *args)
@@ -172,12 +183,16 @@ static PyObject *modem_rx_mode(ModemObject *self, PyObject *args)
     int modem = 0;
     int rate = 0;
     int short_train = 0;
+    int hdlc = 0;
 
-    if (!PyArg_ParseTuple(args, "i|iip", &mode, &modem, &rate, &short_train)) {
+    if (!PyArg_ParseTuple(args, "i|iipp", &mode, &modem, &rate, &short_train, &hdlc)) {
         return NULL;
     }
-    return check(fm_rx_mode(&self->fm, mode, modem, rate, short_train),
-                 "bad mode, modem or rate");
+    if (fm_rx_mode(&self->fm, mode, modem, rate, short_train) != 0) {
+        return check(-1, "bad mode, modem or rate");
+    }
+    fm_rx_set_hdlc(&self->fm, hdlc);
+    Py_RETURN_NONE;
 }
 
 static PyObject *modem_rx(ModemObject *self, PyObject *args)
@@ -232,6 +247,12 @@ static PyObject *modem_event(ModemObject *self, PyObject *unused)
     return r;
 }
 
+static PyObject *modem_rx_level_dbm0(ModemObject *self, PyObject *unused)
+{
+    (void) unused;
+    return PyLong_FromLong(fm_rx_block_dbm0(&self->fm));
+}
+
 static PyObject *modem_stats(ModemObject *self, PyObject *unused)
 {
     (void) unused;
@@ -252,6 +273,8 @@ static PyMethodDef modem_methods[] = {
     { "tx_data", (PyCFunction) modem_tx_data, METH_VARARGS, "tx_data(buf) -> accepted" },
     { "tx_data_end", (PyCFunction) modem_tx_data_end, METH_NOARGS, "tx_data_end()" },
     { "tx_free", (PyCFunction) modem_tx_free, METH_NOARGS, "tx_free() -> octets" },
+    { "tx_frame_free", (PyCFunction) modem_tx_frame_free, METH_NOARGS,
+      "tx_frame_free() -> octets of HDLC frame queue space (a frame takes len + 3)" },
     { "tx_idle", (PyCFunction) modem_tx_idle, METH_NOARGS, "tx_idle() -> bool" },
     { "tx_flush", (PyCFunction) modem_tx_flush, METH_NOARGS, "tx_flush(): drop all queued transmission" },
     { "tx", (PyCFunction) modem_tx, METH_VARARGS, "tx(samples) -> n" },
@@ -259,6 +282,8 @@ static PyMethodDef modem_methods[] = {
     { "rx", (PyCFunction) modem_rx, METH_VARARGS, "rx(samples)" },
     { "event", (PyCFunction) modem_event, METH_NOARGS, "event() -> tuple or None" },
     { "stats", (PyCFunction) modem_stats, METH_NOARGS, "stats() -> dict" },
+    { "rx_level_dbm0", (PyCFunction) modem_rx_level_dbm0, METH_NOARGS,
+      "rx_level_dbm0() -> int: level of the last rx() block, whole dBm0 rounded down" },
     { NULL, NULL, 0, NULL }
 };
 

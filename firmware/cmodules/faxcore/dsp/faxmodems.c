@@ -219,6 +219,7 @@ static int queue_segment(fm_state_t *s, int kind, int32_t param, int long_train)
     g->kind = (int16_t) kind;
     g->param = param;
     g->long_train = (int16_t) long_train;
+    g->hdlc_preamble_ms = 0;
     s->seg_count++;
     return 0;
 }
@@ -268,6 +269,26 @@ int fm_tx_fast(fm_state_t *s, int modem, int bit_rate, int long_train)
         return -1;
     }
     return queue_segment(s, modem, bit_rate, long_train);
+}
+
+int fm_tx_fast_hdlc(fm_state_t *s, int modem, int bit_rate, int long_train, int preamble_ms)
+{
+    fm_segment_t *g;
+
+    if (!fast_rate_ok(modem, bit_rate) || preamble_ms <= 0 || preamble_ms > 10000) {
+        return -1;
+    }
+    if (queue_segment(s, modem, bit_rate, long_train) != 0) {
+        return -1;
+    }
+    g = &s->seg[(s->seg_head + s->seg_count - 1) % FM_TX_SEGMENTS];
+    g->hdlc_preamble_ms = (int16_t) preamble_ms;
+    return 0;
+}
+
+int fm_tx_frame_free(const fm_state_t *s)
+{
+    return hdlc_tx_free(&s->hdlc_tx);
 }
 
 int fm_tx_data(fm_state_t *s, const uint8_t *data, int len)
@@ -349,8 +370,16 @@ static void start_segment(fm_state_t *s)
     case FM_V27TER:
     case FM_V17:
         s->data_bit = 0;
-        fast_tx_init(&s->fast_tx, s->cur.kind, (int) s->cur.param, s->cur.long_train,
-                     s->level_dbm0, data_get_bit, s);
+        if (s->cur.hdlc_preamble_ms > 0) {
+            /* ECM: flags for the preamble, rounded up to whole flags of 8 bits. */
+            hdlc_tx_start(&s->hdlc_tx, (int) ((s->cur.param * s->cur.hdlc_preamble_ms + 7999)
+                                              / 8000));
+            fast_tx_init(&s->fast_tx, s->cur.kind, (int) s->cur.param, s->cur.long_train,
+                         s->level_dbm0, hdlc_tx_get_bit, &s->hdlc_tx);
+        } else {
+            fast_tx_init(&s->fast_tx, s->cur.kind, (int) s->cur.param, s->cur.long_train,
+                         s->level_dbm0, data_get_bit, s);
+        }
         break;
     default:
         break;
@@ -465,6 +494,10 @@ static void fast_put_bit(void *user, int bit)
         if (s->lock != s->fast_modem) {
             return;
         }
+        if (s->fast_hdlc) {
+            hdlc_rx_put_bit(&s->hdlc_rx, bit);
+            return;
+        }
         s->rx_octet |= (uint8_t) (bit << s->rx_bits);       /* line order: LSB first */
         if (++s->rx_bits == 8) {
             push_data_octet(s, s->rx_octet);
@@ -482,6 +515,10 @@ static void fast_put_bit(void *user, int bit)
         s->lock = s->fast_modem;
         s->rx_octet = 0;
         s->rx_bits = 0;
+        if (s->fast_hdlc) {
+            /* The framer now takes the fast bits; V.21 is frozen meanwhile. */
+            hdlc_rx_init(&s->hdlc_rx, frame_handler, s);
+        }
         push_event(s, FM_EV_CARRIER, 1, s->fast_modem, 0, 0);
         push_event(s, FM_EV_TRAINED, 1, 0, 0, 0);
         break;
@@ -494,6 +531,9 @@ static void fast_put_bit(void *user, int bit)
         if (s->lock == s->fast_modem) {
             push_event(s, FM_EV_CARRIER, 0, s->fast_modem, 0, 0);
             s->lock = 0;
+            if (s->fast_hdlc) {
+                hdlc_rx_init(&s->hdlc_rx, frame_handler, s);
+            }
         }
         s->fast_carrier = 0;
         s->fast_restart = 1;
@@ -518,12 +558,18 @@ int fm_rx_mode(fm_state_t *s, int mode, int modem, int bit_rate, int short_train
     s->fast_modem = mode == FM_RX_FAST ? modem : 0;
     s->fast_rate = bit_rate;
     s->fast_short_train = short_train;
+    s->fast_hdlc = 0;
     fsk_rx_init(&s->fsk_rx, v21_put_bit, s);
     hdlc_rx_init(&s->hdlc_rx, frame_handler, s);
     if (mode == FM_RX_FAST) {
         fast_rx_init(&s->fast_rx, modem, bit_rate, short_train, fast_put_bit, s);
     }
     return 0;
+}
+
+void fm_rx_set_hdlc(fm_state_t *s, int hdlc)
+{
+    s->fast_hdlc = s->rx_mode == FM_RX_FAST && hdlc;
 }
 
 static void detect_tones(fm_state_t *s, const int16_t amp[], int len)
@@ -567,12 +613,28 @@ void fm_rx(fm_state_t *s, const int16_t amp[], int len)
     /* The line may carry a DC offset (codec, DAA): remove it on a copy, a
        chunk at a time, before every receiver. */
     int16_t buf[FM_RX_CHUNK_SAMPLES];
+    int32_t done = 0;           /* samples of this block measured so far */
 
     while (len > 0) {
         int n = len < FM_RX_CHUNK_SAMPLES ? len : FM_RX_CHUNK_SAMPLES;
+        uint64_t acc = 0;       /* sum of x^2 (each <= 2^30): 64-bit adds only */
+        int32_t chunk_ms;
+        int i;
 
         memcpy(buf, amp, (size_t) n * sizeof(buf[0]));
         dc_block(&s->dc, buf, n);
+        for (i = 0; i < n; i++) {
+            acc += (uint32_t) ((int32_t) buf[i] * buf[i]);
+        }
+        /* Mean square of the chunk, then the running mean over the block's chunks
+           weighted by length: divisions once per chunk, not per sample. */
+        chunk_ms = (int32_t) (acc / (uint32_t) n);
+        if (done == 0) {
+            s->block_ms = chunk_ms;
+        } else {
+            s->block_ms += (int32_t) (((int64_t) (chunk_ms - s->block_ms) * n) / (done + n));
+        }
+        done += n;
         rx_chunk(s, buf, n);
         amp += n;
         len -= n;
@@ -585,6 +647,11 @@ int fm_rx_level_dbm0(const fm_state_t *s)
         return fast_rx_level(&s->fast_rx, s->fast_modem);
     }
     return fsk_rx_level_dbm0(&s->fsk_rx);
+}
+
+int fm_rx_block_dbm0(const fm_state_t *s)
+{
+    return power_ms_to_dbm0(s->block_ms);
 }
 
 int fm_rx_snr_db(const fm_state_t *s)

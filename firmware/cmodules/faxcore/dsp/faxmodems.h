@@ -65,6 +65,8 @@ typedef struct {
     int16_t kind;               /* FM_SILENCE, FM_CNG, FM_CED, FM_ANSAM, FM_V21 or a fast modem */
     int16_t long_train;         /* fast modems; the digit for FM_DTMF */
     int32_t param;              /* ms for silence/tones, preamble ms for V.21, bit rate for fast */
+    int16_t hdlc_preamble_ms;   /* fast modems: 0 = data ring; > 0 = HDLC frames (ECM) after
+                                   this many ms of flags */
 } fm_segment_t;
 
 typedef union {
@@ -105,6 +107,8 @@ typedef struct {
     int fast_modem;
     int fast_rate;
     int fast_short_train;
+    int fast_hdlc;              /* fast receiver's bits go to the HDLC framer (ECM) */
+    int32_t block_ms;           /* mean square of the last fm_rx() block, sample units^2 */
     int lock;                   /* 0, FM_V21 or the fast modem that won */
     int fast_carrier;
     int fast_restart;           /* re-init the fast receiver after this block */
@@ -136,6 +140,16 @@ int fm_tx_dtmf(fm_state_t *s, char digit, int ms);
 int fm_tx_v21(fm_state_t *s, int preamble_ms);
 int fm_tx_frame(fm_state_t *s, const uint8_t *data, int len, int final);
 int fm_tx_fast(fm_state_t *s, int modem, int bit_rate, int long_train);
+/* A fast-modem segment carrying HDLC frames (T.30 Annex A, ECM phase C): after
+   training, preamble_ms (>= 200) of flags, then the frames queued with
+   fm_tx_frame() with flags between them (flags while the queue is empty); after
+   the frame queued as final, closing flags and the modem's turn-off. Frames
+   queued while a V.21 transmission is still before its final frame would go out
+   on V.21: queue them after that final frame. */
+#define FM_HDLC_FAST_PREAMBLE_MS    250     /* T.30 Annex A: at least 200 ms of flags */
+int fm_tx_fast_hdlc(fm_state_t *s, int modem, int bit_rate, int long_train, int preamble_ms);
+/* Octets of HDLC frame queue space left (a frame takes its length + 3). */
+int fm_tx_frame_free(const fm_state_t *s);
 int fm_tx_data(fm_state_t *s, const uint8_t *data, int len);   /* returns octets accepted */
 void fm_tx_data_end(fm_state_t *s);
 int fm_tx_free(const fm_state_t *s);
@@ -148,8 +162,14 @@ int fm_tx(fm_state_t *s, int16_t amp[], int n);
 /* Receive; fm_rx_mode returns 0 or -1 for a bad modem/rate. short_train
    (V.17 only: image data after a long-trained TCF) is ignored by V.29/V.27ter. */
 int fm_rx_mode(fm_state_t *s, int mode, int modem, int bit_rate, int short_train);
+/* After fm_rx_mode(FM_RX_FAST, ...): hdlc = 1 sends the fast receiver's bits to
+   the HDLC framer, so frames on the fast carrier arrive as FM_EV_FRAME (ECM). */
+void fm_rx_set_hdlc(fm_state_t *s, int hdlc);
 void fm_rx(fm_state_t *s, const int16_t amp[], int len);
 int fm_rx_level_dbm0(const fm_state_t *s);
+/* Level of the whole last block given to fm_rx() (after DC removal), whole dBm0
+   rounded down; DSPTAB_DBM0_MIN for silence. For line monitoring. */
+int fm_rx_block_dbm0(const fm_state_t *s);
 int fm_rx_snr_db(const fm_state_t *s);
 
 /* Events: peek the oldest, copy its payload, then pop it. */

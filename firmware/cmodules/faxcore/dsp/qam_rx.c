@@ -22,7 +22,6 @@ void qam_rx_init(qam_rx_t *m, const int16_t *rrc, int taps, uint32_t carrier_rat
     m->carrier_rate = carrier_rate;
     m->half_symbol_q16 = half_symbol_q16;
     m->timing_shift = timing_shift;
-    m->timing_freq_boost = 0;
     m->power = 0;
     qam_rx_restart(m);
 }
@@ -198,7 +197,7 @@ static void gardner(qam_rx_t *m, qam_point_t now)
            the period estimate. */
         return;
     }
-    m->timing_integ += adj << m->timing_freq_boost;
+    m->timing_integ += adj;
     if (m->timing_integ > (lim << TIMING_FREQ_EXTRA)) {
         m->timing_integ = lim << TIMING_FREQ_EXTRA;
     }

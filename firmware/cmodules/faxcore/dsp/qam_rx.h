@@ -49,7 +49,6 @@ typedef struct {
     int32_t next_t_q16;             /* time of the next T/2 sample, samples after the newest, Q16 */
     int32_t step_q16;               /* current T/2 in samples, Q16 (tracks clock offset) */
     int32_t timing_integ;           /* period correction, Q16 << TIMING_FREQ_EXTRA */
-    int timing_freq_boost;          /* integrator input << this (0 by default; V.17 sets more) */
     int32_t timing_err;             /* Gardner error summed over a pair of symbols, Q22 */
     int timing_pair;                /* 1 after the first symbol of a pair */
     int timing_on;                  /* Gardner loop running */

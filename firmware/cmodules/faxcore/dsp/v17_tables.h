@@ -17,6 +17,9 @@ extern const qam_point_t v17_abcd[4];
 #define V17_SCRAMBLER_SEED 0x2ECDD5u
 #define V17_SEG2_SEQ_SYMBOLS 64
 extern const uint8_t v17_seg2_seq[64];
+/* 14400 bit/s: two candidate points per subset for each one-unit cell [x][y][subset][2]. */
+#define V17_GRID_HALF 10
+extern const uint8_t v17_grid_14400[6400];
 /* Convolutional encoder: next state for [state * 4 + (Y1 + 2 Y2)]; Y0 = state & 1. */
 extern const uint8_t v17_next_state[32];
 
@@ -25,6 +28,15 @@ extern const uint8_t v17_next_state[32];
 #define V17_TX_GAIN_12000 30107 /* mean symbol power 2.6250 */
 #define V17_TX_GAIN_9600 30851 /* mean symbol power 2.5000 */
 #define V17_TX_GAIN_7200 30851 /* mean symbol power 2.5000 */
+
+/*
+ * Passband modulator: [n mod V17_MOD_PERIOD][tap, oldest first] of shaper x
+ * carrier, Q14, packed as one word per tap: cos part in the low 16 bits, sin
+ * part in the high 16 bits (two's complement), so one load fetches both.
+ */
+#define V17_MOD_PERIOD 40
+#define V17_MOD_SPAN 9
+extern const uint32_t v17_mod_q14[360];
 
 /* AGC numerator (see QAM_RX_AGC_x in qam_tables.h): training points at half size. */
 #define V17_RX_AGC 19372660

@@ -17,7 +17,7 @@ int v17_encode(v17_encoder_t *e, int q)
 {
     int y0 = e->state & 1;
 
-    /* Differential encoding, V.17 Table 2: Y1 Y2 = previous Y1 Y2 plus Q1 Q2, modulo 4. */
+    /* Differential encoding, V.17 §2.4: Y1 Y2 = previous Y1 Y2 plus Q1 Q2, modulo 4. */
     e->diff = (uint8_t) ((e->diff + (q & 3)) & 3);
     e->state = v17_next_state[e->state * 4 + e->diff];
     /* Q3 and up move to bits 3.., above Y0 Y1 Y2. */
@@ -61,16 +61,39 @@ int v17_viterbi_put(v17_viterbi_t *v, const qam_point_t *points, int n, qam_poin
         best_d[k] = METRIC_BIG;
         best_i[k] = (uint8_t) k;
     }
-    /* Subset k (Y0 Y1 Y2 = k) holds points k, k + 8, k + 16, ... */
-    for (i = 0; i < n; i++) {
-        /* Q12 >> 4 = Q8 differences, so the squares (Q16) fit with room to add. */
-        int32_t dr = ((int32_t) y.re - points[i].re) >> 4;
-        int32_t di = ((int32_t) y.im - points[i].im) >> 4;
-        int32_t d = dr * dr + di * di;
+    if (n == 128) {
+        /* 14400: the two candidates of each subset for y's one-unit cell
+           (standard unit = 1024 in Q12, so >> 10 floors to the cell). */
+        int ix = (y.re >> 10) + V17_GRID_HALF;
+        int iy = (y.im >> 10) + V17_GRID_HALF;
+        const uint8_t *cand;
 
-        if (d < best_d[i & 7]) {
-            best_d[i & 7] = d;
-            best_i[i & 7] = (uint8_t) i;
+        ix = (ix < 0) ? 0 : ((ix >= 2 * V17_GRID_HALF) ? 2 * V17_GRID_HALF - 1 : ix);
+        iy = (iy < 0) ? 0 : ((iy >= 2 * V17_GRID_HALF) ? 2 * V17_GRID_HALF - 1 : iy);
+        cand = &v17_grid_14400[(ix * 2 * V17_GRID_HALF + iy) * 16];
+        for (i = 0; i < 16; i++) {
+            int p = cand[i];
+            int32_t dr = ((int32_t) y.re - points[p].re) >> 4;
+            int32_t di = ((int32_t) y.im - points[p].im) >> 4;
+            int32_t d = dr * dr + di * di;
+
+            if (d < best_d[i >> 1]) {
+                best_d[i >> 1] = d;
+                best_i[i >> 1] = (uint8_t) p;
+            }
+        }
+    } else {
+        /* Subset k (Y0 Y1 Y2 = k) holds points k, k + 8, k + 16, ... */
+        for (i = 0; i < n; i++) {
+            /* Q12 >> 4 = Q8 differences, so the squares (Q16) fit with room to add. */
+            int32_t dr = ((int32_t) y.re - points[i].re) >> 4;
+            int32_t di = ((int32_t) y.im - points[i].im) >> 4;
+            int32_t d = dr * dr + di * di;
+
+            if (d < best_d[i & 7]) {
+                best_d[i & 7] = d;
+                best_i[i & 7] = (uint8_t) i;
+            }
         }
     }
     k = 0;

@@ -4,7 +4,7 @@
  *
  * A symbol is the word Y0 Y1 Y2 Q3 ... (Y0 the LSB) that indexes the
  * signal-space map (v17_tables.h). Q1 Q2 are differentially encoded into
- * Y1 Y2 (V.17 §2.4, Table 2); Y0 is the redundant bit of the convolutional
+ * Y1 Y2 (V.17 §2.4); Y0 is the redundant bit of the convolutional
  * encoder of Figure 3, a function of its state only.
  */
 #ifndef V17_TRELLIS_H

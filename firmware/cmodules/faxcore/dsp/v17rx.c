@@ -37,18 +37,33 @@
 /* Training passes when the mean error power is below 0.25 units^2, Q20. */
 #define V17_TRAIN_MAX_ERR_Q20   (1 << 18)
 
-/* Gardner timing gain (see qam_rx.c) and LMS / carrier loop gains. */
+/* Gardner timing gain (see qam_rx.c): 2^-V17_TIMING_SHIFT while hunting, then
+   2^-(V17_TIMING_SHIFT + V17_TIMING_TRAIN_SHIFT) with the clock offset
+   integrated from the segment 1 lock on, and + V17_TIMING_TRACK_SHIFT in data. */
 #define V17_TIMING_SHIFT        11
-/* Clock offset integrator 2^this faster than qam_rx's default, so that it
-   settles within a TCF instead of leaving the equaliser to follow the drift. */
-#define V17_TIMING_FREQ_BOOST   0
-/* Proportional timing gain after training: 2^-(V17_TIMING_SHIFT + this). */
+#define V17_TIMING_TRAIN_SHIFT  5
 #define V17_TIMING_TRACK_SHIFT  5
+/* Segment 2 must have begun this many symbols after the segment 1 lock
+   (segment 1 is 256 symbols long), else training has failed. */
+#define V17_ALIGN_MAX_SYMBOLS   300
+
+/* LMS steps 2^-mu (qam_rx_adapt): training on known points, data, the first
+   V17_FAST_ADAPT_SYMBOLS after training (after short training the equaliser
+   has seen only 38 known symbols), and "hold" (steps below one LSB of the Q14
+   taps the filter uses). Carrier loop gains for training and data. */
 #define V17_MU_TRAIN_SHIFT      8
 #define V17_MU_DATA_SHIFT       10
-#define V17_MU_HOLD_SHIFT       31      /* LMS steps below one LSB of the Q14 taps used */
+#define V17_MU_FAST_SHIFT       8
+#define V17_FAST_ADAPT_SYMBOLS  256
+#define V17_MU_HOLD_SHIFT       31
 #define V17_PLL_TRAIN           64
 #define V17_PLL_DATA            24
+
+/* Equaliser de-rotation (eq_derotate): every this many data symbols (a power
+   of 2); largest step, radians Q14 (0.05); radians Q14 -> turn fraction of 2^32. */
+#define V17_DEROTATE_SYMBOLS    16
+#define V17_DEROTATE_MAX_Q14    819
+#define V17_RAD_Q14_TO_TURN     41722
 
 enum {
     V17_RX_IDLE,        /* no carrier */
@@ -73,15 +88,21 @@ static void set_state(v17_rx_state_t *s, int state)
     s->count = 0;
 }
 
-static int scramble(v17_rx_state_t *s, int bit)
+/* One step of the transmitter's scrambler 1 + x^-18 + x^-23 on register *reg. */
+static int scramble_step(uint32_t *reg, int bit)
 {
-    int out = (bit ^ (int) (s->scramble_reg >> 17) ^ (int) (s->scramble_reg >> 22)) & 1;
+    int out = (bit ^ (int) (*reg >> 17) ^ (int) (*reg >> 22)) & 1;
 
-    s->scramble_reg = ((s->scramble_reg << 1) | (uint32_t) out) & 0x7FFFFFu;
+    *reg = ((*reg << 1) | (uint32_t) out) & 0x7FFFFFu;
     return out;
 }
 
-/* Descrambler 1 + x^-18 + x^-23 (V.17 §3): fed with the line bits. */
+static int scramble(v17_rx_state_t *s, int bit)
+{
+    return scramble_step(&s->scramble_reg, bit);
+}
+
+/* Descrambler 1 + x^-18 + x^-23 (V.17, scrambler clause): fed with the line bits. */
 static int descramble(v17_rx_state_t *s, int in)
 {
     int out = (in ^ (int) (s->scramble_reg >> 17) ^ (int) (s->scramble_reg >> 22)) & 1;
@@ -240,7 +261,7 @@ static void on_seg1(v17_rx_state_t *s, qam_point_t y)
         qam_rx_set_centre(&s->dem, s->abab_sum, v17_abab_mean);
     }
     s->dem.acquire = 0;
-    s->dem.timing_rate_shift = 5;
+    s->dem.timing_rate_shift = V17_TIMING_TRAIN_SHIFT;
     /* Track the clock offset from here on: the long segment 2 then leaves it
        settled, so the equaliser does not learn to follow a timing drift. */
     s->dem.timing_track = 1;
@@ -276,9 +297,11 @@ static void on_align(v17_rx_state_t *s, qam_point_t y)
     uint32_t keep = 0;
     int k;
 
-    /* Phase only: LMS on a two-point periodic pattern would bend the
-       equaliser to fit just those two spectral lines. */
-    (void) qam_rx_adapt(&s->dem, y, v17_abcd[d], V17_MU_HOLD_SHIFT, V17_PLL_TRAIN);
+    /* A kept equaliser: phase only, as LMS on a two-point periodic pattern
+       would bend it to fit just those two spectral lines. A fresh one (a
+       single tap) can only gain from it. */
+    (void) qam_rx_adapt(&s->dem, y, v17_abcd[d],
+                        s->have_eq ? V17_MU_HOLD_SHIFT : V17_MU_TRAIN_SHIFT, V17_PLL_TRAIN);
     s->hist[s->count & 31] = (uint8_t) d;
     s->cand <<= 1;
     if (!s->miss) {
@@ -295,16 +318,16 @@ static void on_align(v17_rx_state_t *s, qam_point_t y)
         }
     }
     s->cand = keep;
-    if (!s->miss) {
-        return;
-    }
-    if (keep == 0 || s->count > 300) {
+    if ((s->miss && keep == 0) || s->count > V17_ALIGN_MAX_SYMBOLS) {
         s->put_bit(s->user, FX_STATUS_TRAINING_FAILED);
         hunt(s);
         return;
     }
-    if ((keep & (keep - 1)) == 0) {
-        for (k = 0; (keep >> k) != 1; k++) {
+    if (s->miss && (keep & (keep - 1)) == 0) {
+        /* One candidate left: bit k, segment 2 began k symbols ago. */
+        k = 0;
+        while ((keep >> k) != 1) {
+            k++;
         }
         start_seg2(s, k);
     }
@@ -369,6 +392,7 @@ static void on_seg2(v17_rx_state_t *s, qam_point_t y)
 static void on_length(v17_rx_state_t *s, qam_point_t y)
 {
     int d;
+    int q;
     int k;
     int i;
 
@@ -384,18 +408,12 @@ static void on_length(v17_rx_state_t *s, qam_point_t y)
     s->held[s->n_held++] = y;
     /* Q16 distances >> 4 so that V17_RX_HELD of them fit. */
     s->d_long += dist2(y, v17_abcd[d]) >> 4;
-    {
-        int q = 0;
-
-        for (i = 0; i < s->bits_per_symbol; i++) {
-            int out = (1 ^ (int) (s->short_reg >> 17) ^ (int) (s->short_reg >> 22)) & 1;
-
-            s->short_reg = ((s->short_reg << 1) | (uint32_t) out) & 0x7FFFFFu;
-            q |= out << i;
-        }
-        for (k = 0; k < 4; k++) {
-            s->d_short[k] += dist2(y, s->points[v17_encode(&s->short_enc[k], q)]) >> 4;
-        }
+    q = 0;
+    for (i = 0; i < s->bits_per_symbol; i++) {
+        q |= scramble_step(&s->short_reg, 1) << i;
+    }
+    for (k = 0; k < 4; k++) {
+        s->d_short[k] += dist2(y, s->points[v17_encode(&s->short_enc[k], q)]) >> 4;
     }
     s->miss = 0;
     for (k = 0; k < 4; k++) {
@@ -424,6 +442,43 @@ static void on_length(v17_rx_state_t *s, qam_point_t y)
 }
 
 /*
+ * Keep the equaliser's centre tap at phase 0 by moving its phase to the
+ * carrier loop (eq_phase): the equaliser and the loop after it can both
+ * rotate the constellation, and left alone at low SNR they drift against
+ * each other until the loop's frequency integrator runs away.
+ */
+static void eq_derotate(v17_rx_state_t *s)
+{
+    qam_rx_t *m = &s->dem;
+    int32_t t_re = m->c_re[QAM_RX_EQ_CENTRE] >> 14;    /* Q28 -> Q14 */
+    int32_t t_im = m->c_im[QAM_RX_EQ_CENTRE] >> 14;
+    int32_t theta;          /* radians, Q14 (small: first-order rotation) */
+    int k;
+
+    if (t_re < (1 << 12)) {
+        return;             /* centre tap below 0.25: leave it to training */
+    }
+    theta = (t_im << 14) / t_re;
+    if (theta > V17_DEROTATE_MAX_Q14) {
+        theta = V17_DEROTATE_MAX_Q14;
+    }
+    if (theta < -V17_DEROTATE_MAX_Q14) {
+        theta = -V17_DEROTATE_MAX_Q14;
+    }
+    /* c e^{-j theta} ~ c (1 - j theta): Q28 x Q14 >> 14 -> Q28. */
+    for (k = 0; k < QAM_RX_EQ_LEN; k++) {
+        int32_t cr = m->c_re[k];
+        int32_t ci = m->c_im[k];
+
+        m->c_re[k] = cr + (ci >> 14) * theta;
+        m->c_im[k] = ci - (cr >> 14) * theta;
+    }
+    /* The output keeps its rotation: eq_phase -= theta, radians Q14 to turn
+       fraction (2^32 / 2 pi / 2^14 = 41721.5 per unit). */
+    m->eq_phase -= (uint32_t) (theta * V17_RAD_Q14_TO_TURN);
+}
+
+/*
  * One symbol of segment 4 or data through the Viterbi decoder. adapt = 0 for
  * symbols held during the length test: the equaliser has moved on since.
  */
@@ -438,7 +493,12 @@ static void viterbi_symbol(v17_rx_state_t *s, qam_point_t y, int adapt)
     int out;
 
     if (adapt) {
-        e = qam_rx_adapt(&s->dem, y, d, V17_MU_DATA_SHIFT, V17_PLL_DATA);
+        e = qam_rx_adapt(&s->dem, y, d,
+                         (s->block < V17_FAST_ADAPT_SYMBOLS) ? V17_MU_FAST_SHIFT : V17_MU_DATA_SHIFT,
+                         V17_PLL_DATA);
+        if ((s->count & (V17_DEROTATE_SYMBOLS - 1)) == 0) {
+            eq_derotate(s);
+        }
     } else {
         e = dist2(y, d) << 4;   /* Q16 -> Q20, as qam_rx_adapt's */
     }
@@ -541,7 +601,6 @@ void v17_rx_init(v17_rx_state_t *s, int bit_rate, fx_put_bit_t put_bit, void *us
     s->user = user;
     qam_rx_init(&s->dem, qam_rx_rrc_v29, QAM_RX_V29_TAPS, QAM_DDS_RATE(V17_CARRIER_HZ),
                 V17_HALF_SYMBOL_Q16, V17_TIMING_SHIFT);
-    s->dem.timing_freq_boost = V17_TIMING_FREQ_BOOST;
     s->have_eq = 0;
     s->carrier_on = 0;
     s->snr_db = 0;

@@ -2,16 +2,16 @@
  * v17tx.c - ITU-T V.17 (02/91) transmitter, fixed point.
  *
  * Constellation co-ordinates are Q12 (v17_tables.h: the standard's divided
- * by 4). The line signal is built by qam_tx (pulse shaping and the carrier).
+ * by 4). Each output sample is a 9-tap sum over the last symbols with the
+ * generated shaper-times-carrier table: no separate baseband or carrier DDS.
  */
 #include "v17tx.h"
-#include "qam_dds.h"
 #include "qam_tables.h"
 #include "v17_tables.h"
 
 #define V17_CARRIER_HZ          1800
 
-/* Synchronizing signal lengths in symbol intervals (V.17 §7, Table 3). */
+/* Synchronizing signal lengths in symbol intervals (V.17, synchronizing signals; as SpanDSP 0.0.6 sends them). */
 #define V17_SEG1_SYMBOLS        256     /* ABAB... */
 #define V17_SEG2_LONG_SYMBOLS   2976    /* CDBA... from the scrambler, long training */
 #define V17_SEG2_SHORT_SYMBOLS  38      /* the same, short training */
@@ -41,6 +41,10 @@ static const uint8_t v17_seg3_step[4] = {1, 0, 2, 3};
 
 static const qam_point_t v17_zero = {0, 0};
 
+/* Signed halves of a packed word (uint16 -> int16 wraps in two's complement, as on every target here). */
+#define LOW16(w)    ((int32_t) (int16_t) (uint16_t) ((w) & 0xFFFFu))
+#define HIGH16(w)   ((int32_t) (int16_t) (uint16_t) ((w) >> 16))
+
 static void set_stage(v17_tx_state_t *s, int stage, int symbols)
 {
     s->stage = stage;
@@ -48,7 +52,7 @@ static void set_stage(v17_tx_state_t *s, int stage, int symbols)
     s->count = 0;
 }
 
-/* Self-synchronising scrambler 1 + x^-18 + x^-23 (V.17 §3). */
+/* Self-synchronising scrambler 1 + x^-18 + x^-23 (V.17, scrambler clause). */
 static int scramble(v17_tx_state_t *s, int bit)
 {
     int out = (bit ^ (int) (s->scramble_reg >> 17) ^ (int) (s->scramble_reg >> 22)) & 1;
@@ -142,7 +146,7 @@ static void advance(v17_tx_state_t *s)
         set_stage(s, V17_TX_DATA, 0);
         break;
     case V17_TX_TURNOFF:
-        set_stage(s, V17_TX_DRAIN, QAM_TX_V29_SPAN);
+        set_stage(s, V17_TX_DRAIN, V17_TX_SPAN);
         break;
     default:
         set_stage(s, V17_TX_DONE, 0);
@@ -177,6 +181,8 @@ void v17_tx_init(v17_tx_state_t *s, int bit_rate, int long_train, int level_dbm0
                  fx_get_bit_t get_bit, void *user)
 {
     int32_t gain0;
+    int att_db;
+    int i;
 
     switch (bit_rate) {
     case 12000:
@@ -212,9 +218,35 @@ void v17_tx_init(v17_tx_state_t *s, int bit_rate, int long_train, int level_dbm0
        and 00 after short (as SpanDSP; the first symbols are segment 4 ones,
        which the receiver discards, so either start works). */
     v17_encoder_init(&s->enc, long_train ? 1 : 0);
-    qam_tx_init(&s->mod, qam_tx_rrc_v29, QAM_TX_V29_PHASES, QAM_TX_V29_STEP,
-                QAM_TX_V29_SPAN, QAM_DDS_RATE(V17_CARRIER_HZ), gain0, level_dbm0);
+    for (i = 0; i < 2 * V17_TX_SPAN; i++) {
+        s->hist[i] = 0;
+    }
+    s->newest = 0;
+    s->n = 0;
+    s->baud_phase = 0;
+    /* Levels above 0 dBm0 are clamped to 0; below the table to its end. */
+    att_db = -level_dbm0;
+    if (att_db < 0) {
+        att_db = 0;
+    }
+    if (att_db >= QAM_LEVEL_STEPS) {
+        att_db = QAM_LEVEL_STEPS - 1;
+    }
+    /* Q13 x Q15 -> Q28; >> 15 gives Q13. */
+    s->gain_q13 = (gain0 * qam_level_q15[att_db]) >> 15;
     set_stage(s, V17_TX_SEG1, V17_SEG1_SYMBOLS);
+}
+
+static void push_symbol(v17_tx_state_t *s, qam_point_t p)
+{
+    s->newest++;
+    if (s->newest >= V17_TX_SPAN) {
+        s->newest = 0;
+    }
+    uint32_t w = ((uint32_t) (uint16_t) p.re) | ((uint32_t) (uint16_t) p.im << 16);
+
+    s->hist[s->newest] = w;
+    s->hist[s->newest + V17_TX_SPAN] = w;
 }
 
 int v17_tx(v17_tx_state_t *s, int16_t amp[], int max_len)
@@ -222,13 +254,37 @@ int v17_tx(v17_tx_state_t *s, int16_t amp[], int max_len)
     int n;
 
     for (n = 0; n < max_len; n++) {
-        if (qam_tx_need_symbol(&s->mod)) {
+        const uint32_t *tab = &v17_mod_q14[s->n * V17_TX_SPAN];
+        const uint32_t *h;
+        int32_t acc = 0;    /* Q12 x Q14 = Q26 */
+        int i;
+
+        /* Shaper phase 3 n mod 10 (2400 Bd at 8000 samples/s): a symbol
+           starts at each sample where it wraps, i.e. is below 3. */
+        if (s->baud_phase < 3) {
             if (s->stage == V17_TX_DONE) {
                 break;
             }
-            qam_tx_push(&s->mod, next_symbol(s));
+            push_symbol(s, next_symbol(s));
         }
-        amp[n] = qam_tx_sample(&s->mod);
+        /* Symbols and taps both from the oldest to the newest; each word
+           holds two signed 16-bit halves (low: re / cos, high: im / sin). */
+        h = &s->hist[s->newest + 1];
+        for (i = 0; i < V17_TX_SPAN; i++) {
+            uint32_t x = h[i];
+            uint32_t t = tab[i];
+
+            acc += LOW16(x) * LOW16(t) - HIGH16(x) * HIGH16(t);
+        }
+        if (++s->n >= V17_MOD_PERIOD) {
+            s->n = 0;
+        }
+        s->baud_phase += 3;
+        if (s->baud_phase >= 10) {
+            s->baud_phase -= 10;
+        }
+        /* >> 14: Q26 -> Q12 passband; x Q13 gain >> 13 -> samples; saturate. */
+        amp[n] = fx_sat16(((acc >> 14) * s->gain_q13) >> QAM_TX_GAIN_Q);
     }
     return n;
 }

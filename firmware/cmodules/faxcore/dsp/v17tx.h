@@ -2,8 +2,9 @@
  * v17tx.h - ITU-T V.17 (02/91) transmitter at 14400, 12000, 9600 and 7200
  * bit/s, trellis coded, fixed point.
  *
- * 2400 Bd, 1800 Hz carrier (V.17 §2.1, §2.2), root-raised-cosine shaping
- * (25 % excess bandwidth, the V.29 shaper). Sends the synchronizing signals
+ * 2400 Bd, 1800 Hz carrier (V.17, line signal clauses), root-raised-cosine shaping
+ * (25 % excess bandwidth, as V.29's). Shaper and carrier are one generated
+ * table (v17_mod_q14): the pattern repeats every 40 samples. Sends the synchronizing signals
  * (long or short training), then data pulled with get_bit(), then, once
  * get_bit() returns FX_BIT_END, 32 symbols of scrambled ones before the
  * carrier stops. The optional talker echo protection tone is not sent.
@@ -16,8 +17,17 @@
 #include "qam_tx.h"
 #include "v17_trellis.h"
 
+#define V17_TX_SPAN     9           /* shaper taps per phase (symbols), V17_MOD_SPAN */
+
 typedef struct {
-    qam_tx_t mod;
+    /* Last symbols, Q12, packed re (low 16 bits) and im (high 16 bits) as the
+       modulator table is; doubled ring: entries newest + 1 .. newest + span are
+       always the last span symbols, oldest first. */
+    uint32_t hist[2 * V17_TX_SPAN];
+    int newest;
+    int n;                          /* sample index modulo V17_MOD_PERIOD */
+    int baud_phase;                 /* 3 n mod 10: tenths of a symbol since the newest */
+    int32_t gain_q13;               /* Q12 passband -> output samples */
     int bit_rate;                   /* 14400, 12000, 9600 or 7200 */
     int bits_per_symbol;            /* 6, 5, 4, 3 */
     const qam_point_t *points;      /* signal-space map of the rate */

@@ -72,11 +72,14 @@ MAP_7200 = [
     (6, -6), (-2, 6), (6, 2), (-6, -6), (-6, 6), (2, -6), (-6, -2), (6, 6),
     (-2, 2), (6, -2), (-2, -6), (2, 2), (2, -2), (-6, 2), (2, 6), (-2, -2),
 ]
-# Segment 2 (V.17 §7): scrambled ones, each dibit (first bit the MSB) picks C, D, B or A;
+# Segment 2 (V.17 synchronizing signals): scrambled ones, each dibit (first bit the MSB) picks C, D, B or A;
 # the scrambler starts from this state (as SpanDSP and the modems it talks to).
 SCRAMBLER_SEED = 0x2ECDD5
 SEG2_POINT = [2, 3, 1, 0]
 SEG2_SEQ_SYMBOLS = 64
+CARRIER_HZ = 1800   # V.17 carrier
+GRID_HALF = 10      # the 14400 search grid spans -10..10 standard units
+MOD_PERIOD = 40     # samples after which carrier and shaper phase both repeat
 
 MAPS = [(14400, MAP_14400), (12000, MAP_12000), (9600, MAP_9600), (7200, MAP_7200)]
 
@@ -151,6 +154,34 @@ def main():
     c.append(gen_tables.c_array("uint8_t", "v17_seg2_seq", seq, 16))
     c.append("")
 
+    # 14400 bit/s search grid: for each cell of one standard unit over
+    # -GRID_HALF..GRID_HALF on both axes and each subset, the two points of the
+    # subset nearest the cell's centre. The point of a subset nearest to any y
+    # in the cell is one of them (checked below on a 0.1 unit raster; misses
+    # are exact ties), so the Viterbi decoder's branch metrics stay exact with
+    # 16 distances a symbol instead of 128.
+    grid = []
+    for ix in range(-GRID_HALF, GRID_HALF):
+        for iy in range(-GRID_HALF, GRID_HALF):
+            cx, cy = ix + 0.5, iy + 0.5
+            for k in range(8):
+                sub = sorted(range(k, 128, 8),
+                             key=lambda i: (MAP_14400[i][0] - cx) ** 2 + (MAP_14400[i][1] - cy) ** 2)
+                grid.extend(sub[:2])
+                for dx in range(10):
+                    for dy in range(10):
+                        x, y = ix + dx / 10.0, iy + dy / 10.0
+                        d = [(MAP_14400[i][0] - x) ** 2 + (MAP_14400[i][1] - y) ** 2
+                             for i in range(k, 128, 8)]
+                        got = min((MAP_14400[i][0] - x) ** 2 + (MAP_14400[i][1] - y) ** 2
+                                  for i in sub[:2])
+                        assert got <= min(d) + 1e-9
+    h.append("/* 14400 bit/s: two candidate points per subset for each one-unit cell [x][y][subset][2]. */")
+    h.append("#define V17_GRID_HALF %d" % GRID_HALF)
+    h.append("extern const uint8_t v17_grid_14400[%d];" % len(grid))
+    c.append(gen_tables.c_array("uint8_t", "v17_grid_14400", grid, 16))
+    c.append("")
+
     nxt = [encoder_next(s, y & 1, y >> 1) for s in range(8) for y in range(4)]
     h.append("/* Convolutional encoder: next state for [state * 4 + (Y1 + 2 Y2)]; Y0 = state & 1. */")
     h.append("extern const uint8_t v17_next_state[32];")
@@ -170,6 +201,35 @@ def main():
         g, es = gen_tables.mode_gain(shape, 10, const)
         assert g < 2 ** 17
         h.append("#define V17_TX_GAIN_%d %d /* mean symbol power %.4f */" % (rate, g, es))
+    # Passband modulator table: at 8000 samples/s the 1800 Hz carrier repeats
+    # every 40 samples (9 cycles) and the 2400 Bd shaper phase (3 n mod 10)
+    # every 10, so out[n] = sum_i re_i C[n mod 40][i] - im_i S[n mod 40][i], with
+    # C = h cos, S = h sin folded into one Q14 table [n][tap][cos, sin], the taps
+    # from the oldest symbol (span - 1 symbols back) to the newest.
+    rows = gen_tables.shaper(0.25, 10, 9)
+    mod = []
+    for n in range(MOD_PERIOD):
+        w = 2.0 * math.pi * CARRIER_HZ * n / 8000.0
+        for i in reversed(range(9)):      # oldest symbol first
+            tap = rows[(3 * n) % 10][i]
+            mod.append(gen_tables.q(tap * math.cos(w), gen_tables.RRC_Q))
+            mod.append(gen_tables.q(tap * math.sin(w), gen_tables.RRC_Q))
+    for n in range(MOD_PERIOD):
+        worst = sum(abs(v) for v in mod[n * 18:(n + 1) * 18]) * 9 * SCALE
+        assert worst < 2 ** 31, "modulator sum can overflow"
+    h.append("")
+    packed = [(mod[i] & 0xFFFF) | ((mod[i + 1] & 0xFFFF) << 16) for i in range(0, len(mod), 2)]
+    h.append("/*")
+    h.append(" * Passband modulator: [n mod V17_MOD_PERIOD][tap, oldest first] of shaper x")
+    h.append(" * carrier, Q14, packed as one word per tap: cos part in the low 16 bits, sin")
+    h.append(" * part in the high 16 bits (two's complement), so one load fetches both.")
+    h.append(" */")
+    h.append("#define V17_MOD_PERIOD %d" % MOD_PERIOD)
+    h.append("#define V17_MOD_SPAN 9")
+    h.append("extern const uint32_t v17_mod_q14[%d];" % len(packed))
+    c.append("/* Shaper (2400 Bd, 25 %%, 10 phases x 9 taps) times the %d Hz carrier. */" % CARRIER_HZ)
+    c.append(gen_tables.c_array("uint32_t", "v17_mod_q14", ["0x%08Xu" % v for v in packed], 9))
+    c.append("")
     es_train = sum((x * SCALE / 4096.0) ** 2 + (y * SCALE / 4096.0) ** 2 for x, y in ABCD) / 4
     y_rms_per_x = math.sqrt(0.5 * (1.0 - 0.25 / 4.0))
     h.append("")
