@@ -162,6 +162,24 @@ PROFILES = {
 }
 
 # Aliases a user may type in the settings.
+# Turning an E.164 number (+CC...) into what is dialled from this country: the
+# country calling code, the international prefix, and the trunk prefix dialled
+# before a national number (ITU-T E.164 assigned codes; national numbering plans
+# as published by each regulator, e.g. ITU-T Operational Bulletin lists).
+_E164 = {
+    "US": ("1", "011", "1"),  # NANP: 1 + 10 digits within the plan
+    "UK": ("44", "00", "0"),
+    "DE": ("49", "00", "0"),
+    "FR": ("33", "00", "0"),
+    "AU": ("61", "0011", "0"),
+    "JP": ("81", "010", "0"),
+}
+for _code in _E164:
+    _cc, _intl, _trunk = _E164[_code]
+    PROFILES[_code]["calling_code"] = _cc
+    PROFILES[_code]["intl_prefix"] = _intl
+    PROFILES[_code]["trunk_prefix"] = _trunk
+
 _ALIASES = {"CA": "US", "NANP": "US", "GB": "UK"}
 
 DEFAULT_COUNTRY = "US"
@@ -175,6 +193,21 @@ def get(code):
         return PROFILES[key]
     except KeyError:
         raise ValueError("unknown country: " + code)
+
+
+def dial_string(number, profile):
+    """What to dial for `number` from the country of `profile`. An E.164 number
+    ("+44 20 7946 0000") becomes a national number when it is in this country
+    ("020 7946 0000" from the UK) and the international prefix plus the digits
+    otherwise ("011 44 20 ..." from the US); anything else is dialled as written."""
+    s = number.strip()
+    if not s.startswith("+"):
+        return s
+    digits = "".join(c for c in s[1:] if c.isdigit())
+    cc = profile["calling_code"]
+    if digits.startswith(cc):
+        return profile["trunk_prefix"] + digits[len(cc):]
+    return profile["intl_prefix"] + digits
 
 
 def cadence_total_ms(cadence_ms):

@@ -164,7 +164,7 @@ class Call:
         has gone, or the R_* that stopped dialling."""
         st = self.st
         try:
-            ops = parse(st["dial_prefix"] + number, st["pulse_dial"])
+            ops = parse(st["dial_prefix"] + countries.dial_string(number, st), st["pulse_dial"])
         except ValueError as e:
             self.log("line: cannot dial %s: %s" % (number, e))
             return pg.R_BAD_NUMBER

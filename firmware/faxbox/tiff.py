@@ -84,7 +84,7 @@ class TiffPage:
     def __init__(self, tf, tags):
         self._tf = tf
         self._tags = tags
-        g = self._get
+        g = self._int
         if _TAG_WIDTH not in tags or _TAG_LENGTH not in tags:
             raise _malformed("missing image size")
         self.width = g(_TAG_WIDTH)
@@ -103,6 +103,13 @@ class TiffPage:
         if e is None:
             return default
         return self._tf.value(e, i)
+
+    def _int(self, tag, default=None):
+        """A tag that must hold an integer (a RATIONAL there is a damaged file)."""
+        v = self._get(tag, default)
+        if not isinstance(v, int):
+            raise _malformed("tag %d is not an integer" % tag)
+        return v
 
     def _check(self):
         lim = self._tf.limits

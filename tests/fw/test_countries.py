@@ -104,3 +104,18 @@ def test_sit_window_covers_q35_tolerances():
 def test_cadence_total():
     assert countries.cadence_total_ms((400, 200, 400, 2000)) == 3000
     assert countries.cadence_total_ms(()) == 0
+
+
+def test_e164_numbers_are_dialled_as_from_the_box_country():
+    from faxbox import countries
+    us = countries.get("US")
+    uk = countries.get("UK")
+    jp = countries.get("JP")
+
+    # Same country: trunk prefix + national number; other countries: the
+    # international prefix + country code + number; not E.164: as written.
+    assert countries.dial_string("+44 20 7946 0000", uk) == "02079460000"
+    assert countries.dial_string("+44 20 7946 0000", us) == "011442079460000"
+    assert countries.dial_string("+1 555 0123", us) == "15550123"
+    assert countries.dial_string("+1 212 555 0123", jp) == "01012125550123"
+    assert countries.dial_string("9W5550123", us) == "9W5550123"
