@@ -248,19 +248,20 @@ def test_https_failures_are_tls_errors(https_base, http_base, tmp_path):
     plain = http_base.replace("http:", "https:")
 
     # No CA configured while verification is required: refused before connecting.
-    assert _code(base + "/ok.pdf", out) == errors.HTTP_TLS
+    assert _code(base + "/ok.pdf", out, tls_verify_required=True) == errors.HTTP_TLS
     # Certificate not signed by the configured CA.
     assert _code(base + "/ok.pdf", out, ca_file=other) == errors.HTTP_TLS
     # Not TLS at all on the other side (verification switched off).
     assert _code(plain + "/ok.pdf", out, tls_verify_required=False) == errors.HTTP_TLS
 
 
-def test_https_unverified_only_when_switched_off(https_base, tmp_path):
+def test_https_unverified_only_without_a_ca_and_not_required(https_base, tmp_path, capsys):
     base, _, _ = https_base
 
-    _, size = _get(base + "/ok.pdf", str(tmp_path / "m"), tls_verify_required=False)
+    _, size = _get(base + "/ok.pdf", str(tmp_path / "m"))
 
     assert size == len(BODY)
+    assert "certificate NOT checked" in capsys.readouterr().out
 
 
 def test_post_form_returns_status_and_sends_headers(http_base):

@@ -204,9 +204,14 @@ class Outbox:
             status = await self.post(rec["url"], body.encode(), headers,
                                      self.config.callback_timeout_s)
         except Exception as e:  # any transport failure means "retry later"
-            print("outbox: %s: %s" % (rec["url"], e))
+            print("outbox: %s %s callback to %s failed, will retry: %s" % (
+                rec["fax"], rec["params"].get("FaxStatus", ""), rec["url"], e))
             return False
-        return 200 <= status < 300
+        if not 200 <= status < 300:
+            print("outbox: %s %s callback to %s answered HTTP %d, will retry" % (
+                rec["fax"], rec["params"].get("FaxStatus", ""), rec["url"], status))
+            return False
+        return True
 
     async def deliver_once(self):
         """One pass over the outbox. Returns the seconds until the next

@@ -294,7 +294,11 @@ class JobRunner:
         self.jobs.save(job)
         if notify:
             self.notify(job)
-        print("job %s %s" % (job["sid"], status))
+        if job.get("error_code") and status in FINAL:
+            print("job %s %s: %s %s" % (job["sid"], status, job["error_code"],
+                                        job.get("error_message") or ""))
+        else:
+            print("job %s %s" % (job["sid"], status))
 
     def notify(self, job):
         """Queue the callback of the job's saved status and record that."""
@@ -515,7 +519,9 @@ class JobRunner:
                 self.set_status(job, QUEUED, notify=False, next_attempt_at=due,
                                 last_status=status, last_error_code=code,
                                 last_error_message=text)
-                print("job %s redial at %d" % (job["sid"], due))
+                print("job %s %s (%s): redial %d of %d in %d s" % (
+                    job["sid"], status, code, job.get("dials", 1) + 1,
+                    self.config.max_dials, due - int(self.clock())))
                 return
         self.set_status(
             job, status,

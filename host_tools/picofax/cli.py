@@ -32,7 +32,27 @@ def _auth(args):
 
 def cmd_sim(args):
     from picofax import simbox
+    simbox.add_paths()
+    from faxbox import countries
+    try:
+        countries.get(args.country)
+    except ValueError:
+        raise CliError("unknown country %r: choose one of %s"
+                       % (args.country, ", ".join(sorted(countries.PROFILES))))
     return simbox.main(args)
+
+
+def parse_pages(text):
+    """"3" or "1-3" (1-based, inclusive) -> a range of 0-based page indices."""
+    first, dash, last = text.partition("-")
+    try:
+        a = int(first)
+        b = int(last) if dash else a
+    except ValueError:
+        raise CliError("bad page range %r: use N or N-M, e.g. 1-3" % text)
+    if a < 1 or b < a:
+        raise CliError("bad page range %r: pages count from 1 and N-M needs M >= N" % text)
+    return range(a - 1, b)
 
 
 def cmd_demo(args):
@@ -42,10 +62,9 @@ def cmd_demo(args):
 
 def cmd_render(args):
     from picofax import render
-    pages = None
-    if args.pages:
-        first, _, last = args.pages.partition("-")
-        pages = range(int(first) - 1, int(last or first))
+    pages = parse_pages(args.pages) if args.pages else None
+    if not os.path.isfile(args.pdf):
+        raise CliError("no such file: %s" % args.pdf)
     n = render.render_pdf(args.pdf, args.out, quality=args.quality, pages=pages)
     print("%s: %d page(s)" % (args.out, n))
     return 0
@@ -122,6 +141,8 @@ def build_parser():
     s.add_argument("--auth-token", default=os.environ.get("PICOFAX_AUTH_TOKEN"))
     s.add_argument("--station-id", default="+1 555 0100", help="our TSI")
     s.add_argument("--wav", help="record every call to this WAV (one channel per direction)")
+    s.add_argument("--far-log", action="store_true",
+                   help="also print the far machine's own log (SpanDSP's is very detailed)")
     s.add_argument("--call-in", metavar="TIFF",
                    help="have SpanDSP call the box and send this fax TIFF (1728 wide)")
     s.add_argument("--call-in-after", type=float, default=2.0, metavar="S",
@@ -171,6 +192,25 @@ def main(argv=None):
     except CliError as e:
         print("picofax: %s" % e, file=sys.stderr)
         return 2
+    except OSError as e:
+        if type(e).__module__.startswith("requests"):
+            # requests' errors are OSErrors too; say which box could not be reached.
+            print("picofax: cannot reach the box at %s (%s)"
+                  % (getattr(args, "box", "?"), type(e).__name__), file=sys.stderr)
+            return 2
+        # Files that cannot be read or written, a port already in use.
+        what = ("%s: %s" % (e.filename, e.strerror)) if e.filename and e.strerror else str(e)
+        print("picofax: %s" % what, file=sys.stderr)
+        return 2
+    except Exception as e:
+        # The domain errors of the host tools (render, corpus, the box's API over
+        # requests) end as one line too; anything else is a bug and keeps its
+        # traceback.
+        name = type(e).__name__
+        if name in ("RenderError", "CorpusError") or type(e).__module__.startswith("requests"):
+            print("picofax: %s" % e, file=sys.stderr)
+            return 2
+        raise
     except KeyboardInterrupt:
         return 130
 

@@ -68,7 +68,8 @@ def build(args, log=log_line):
     os.makedirs(cfg.data_dir, exist_ok=True)
     country = getattr(args, "country", "US")
     exchange = Exchange(args.far, country=country, rx_dir=os.path.abspath(args.rx_dir),
-                        rings=getattr(args, "rings", 2), log=log, far_log=log)
+                        rings=getattr(args, "rings", 2), log=log,
+                        far_log=log if getattr(args, "far_log", False) else None)
     board = SimBoard(cfg.data_dir, exchange, noise_dbm0=args.noise_dbm0, gain_db=args.gain_db)
     # The box dials with the same country's profile as the exchange it is wired to.
     board.line_settings = {"country": country}
