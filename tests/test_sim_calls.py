@@ -7,6 +7,8 @@ without sending fax signals at a person.
 
 Ttl=1 (minute): busy and no-answer would otherwise be redialled after 180/300 s
 (jobs.py redial policy); a redial beyond the Ttl ends the fax at once."""
+import glob
+import os
 import re
 import secrets
 
@@ -29,7 +31,8 @@ class Rig:
         self.media_dir.mkdir()
         self.media_srv, self.media_base = demo.serve_media(str(self.media_dir))
         self.cb = demo.CallbackReceiver(self.token)
-        self.box = demo.BoxProcess(str(tmp_path / "data"), str(tmp_path / "received"),
+        self.rx_dir = str(tmp_path / "received")
+        self.box = demo.BoxProcess(str(tmp_path / "data"), self.rx_dir,
                                    self.sid_acct, self.token, far=far, noise_dbm0=-55.0,
                                    log_path=str(tmp_path / "box.log"), country=country)
         # One page, 1728 x 100 pels, a black bar across the middle (PBM, P4).
@@ -164,6 +167,31 @@ def test_fax_answer_through_the_exchange(rig_factory, far, country):
     assert statuses == ["queued", "processing", "sending", "delivered"]
     assert cbs[-1][0]["NumPages"] == "1"
     assert rig.log_lines(r"line: fax answer \(2 rings\)")
+    if far == "box":
+        _check_bar_page(rig.rx_dir)
+
+
+def _check_bar_page(rx_dir):
+    """The far box stored the page: 1728 wide, every row white or black across its
+    middle (a source without a resolution is taken as Letter width, so the page
+    sits between narrow white margins), and the black rows one band where the 20-row
+    bar of the 100-row source lands after scaling to 7.7 lines/mm (about 19 rows
+    from about row 38)."""
+    from faxbox import spool
+    pages = sorted(glob.glob(os.path.join(rx_dir, "*-pages", "page001.pg")))
+    assert pages, os.listdir(rx_dir)
+    r = spool.PageReader(pages[-1])
+    assert r.width == 1728
+    black = []
+    for i, row in enumerate(r.rows()):
+        b = bytes(row)
+        mid = b[8:-8]
+        assert b == bytes(216) or mid == bytes([0xFF]) * len(mid), \
+            "row %d is neither white nor black across the middle" % i
+        if b[100]:
+            black.append(i)
+    assert 18 <= len(black) <= 20 and black == list(range(black[0], black[0] + len(black)))
+    assert 36 <= black[0] <= 40
 
 
 # ---- inbound: the exchange rings the box ----

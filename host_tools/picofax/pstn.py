@@ -190,36 +190,21 @@ class _Clock:
         return self.samples * 1000 // SAMPLE_RATE_HZ
 
 
-class _CountingSink:
-    """Page sink of the answering box: decodes nothing, counts pages and octets."""
-
-    def __init__(self):
-        self.pages = 0
-        self.octets = 0
-
-    def start_page(self, width, fine, coding):
-        self.octets = 0
-
-    def data(self, octets):
-        self.octets += len(octets)
-
-    def end_page(self):
-        self.pages += 1
-        return 1000, 0
-
-
 class BoxAnswerer:
     """A second instance of the box's own answering terminal (faxbox.t30rx with the
     C core's modems) as the far fax machine: an interop check that needs no
-    SpanDSP. Pages are counted, not stored."""
+    SpanDSP. Pages are decoded and stored as the box's own spool page files in
+    `spool_dir` (read them with faxbox.spool.PageReader)."""
 
-    def __init__(self, ident="PICOFAX RX", log=None):
+    def __init__(self, spool_dir, ident="PICOFAX RX", log=None):
         import faxmodem as fm
-        from faxbox import t30rx
+        import faxt4
+        from faxbox import rxpages, t30rx
         self.fm = fm
         self.clock = _Clock()
         self.modem = fm.Modem()
-        self.sink = _CountingSink()
+        os.makedirs(spool_dir, exist_ok=True)
+        self.sink = rxpages.SpoolSink(spool_dir, faxt4, log)
         self.term = t30rx.Receiver(self.modem, fm, self.sink, self.clock,
                                       log or (lambda line: None), ident=ident)
         self.term.start()
@@ -577,7 +562,9 @@ class Exchange:
             os.makedirs(self.rx_dir, exist_ok=True)
             end = SpanDspAnswerer(base + ".tif", log=self._far_log)
         elif kind == "box":
-            end = BoxAnswerer(log=self._far_log and (lambda ln: self._far_log("far box: " + ln)))
+            os.makedirs(self.rx_dir, exist_ok=True)
+            end = BoxAnswerer(base + "-pages",
+                              log=self._far_log and (lambda ln: self._far_log("far box: " + ln)))
         elif kind == "silent":
             end = SilentAnswerer()
         elif kind == "voice":
