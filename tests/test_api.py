@@ -459,6 +459,29 @@ def test_cancel_and_delete(box, media, receiver):
     assert not os.path.exists(os.path.join(box.box.config.data_dir, "jobs", a + ".json"))
 
 
+def test_cancel_during_a_hanging_fetch_frees_the_queue_at_once(box, media):
+    # A MediaUrl that accepts the connection and never answers (the fetch timeout is
+    # 60 s): cancelling that fax lets the next one go now, not after the timeout.
+    hang = socket.socket()
+    hang.bind(("127.0.0.1", 0))
+    hang.listen(1)
+    try:
+        url = "http://127.0.0.1:%d/slow.pdf" % hang.getsockname()[1]
+        a = create(box.http, box.base, media_url=url).json()["sid"]
+        wait_for(lambda: fetch_status(box.http, box.base, a) == "processing", "A fetching")
+        b = create(box.http, box.base, media_url=media.url).json()["sid"]
+
+        cancel = box.http.post(box.base + "/v1/Faxes/" + a, data={"Status": "canceled"})
+        # Well inside the 60 s fetch timeout that used to hold the queue.
+        wait_for(lambda: fetch_status(box.http, box.base, b) == "delivered", "B delivered",
+                 timeout_s=20)
+
+        assert cancel.status_code == 200 and cancel.json()["status"] == "canceled"
+        assert not os.path.exists(os.path.join(box.box.config.data_dir, "spool", a))
+    finally:
+        hang.close()
+
+
 def test_restart_mid_call_ends_the_fax_failed_and_keeps_callbacks(tmp_path, media):
     port = free_port()  # the receiver is down until after the restart
     cb = "http://127.0.0.1:%d/cb" % port
@@ -508,7 +531,7 @@ def _status_of(raw):
 def check_malformed_requests_get_4xx_and_box_keeps_serving(base, port, http):
     """Shared by the CPython and the MicroPython server tests."""
     auth = "Basic " + base64.b64encode((ACCOUNT + ":" + TOKEN).encode()).decode()
-    big = http.post(base + "/v1/Faxes", data={"To": "+1", "MediaUrl": "http://h/" + "x" * 5000})
+    big = http.post(base + "/v1/Faxes", data={"To": "+1", "MediaUrl": "http://h/" + "x" * 9000})
     assert big.status_code == 413 and big.json()["code"] == 39101
     assert _status_of(_raw(port, b"NONSENSE\r\n\r\n")) == 400
     flood = b"GET /v1/Faxes HTTP/1.1\r\n" + b"".join(

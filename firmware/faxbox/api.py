@@ -21,7 +21,8 @@ from faxbox.store import Store
 from faxbox import statuspage
 
 _MAX_FIELD_CHARS = 64  # To, From
-_MAX_URL_CHARS = 1024  # MediaUrl, StatusCallback
+# MediaUrl, StatusCallback: presigned object-store URLs run past 1,000 characters.
+_MAX_URL_CHARS = 2048
 _MAX_TTL_MIN = 1440
 _MAX_E164_DIGITS = 15  # E.164 §6.1
 _DIALABLE = "0123456789"
@@ -257,11 +258,13 @@ def _create_fields(box, form):
     media = form.get("MediaUrl", "").strip()
     if not media:
         return "MediaUrl is required"
-    if not _http_url(media):
-        return "MediaUrl must be an http or https URL"
+    for name, url in (("MediaUrl", media), ("StatusCallback", form.get("StatusCallback", ""))):
+        url = url.strip()
+        if url and len(url) > _MAX_URL_CHARS:
+            return "%s is longer than %d characters" % (name, _MAX_URL_CHARS)
+        if url and not _http_url(url):
+            return "%s must be an http or https URL without spaces" % name
     cb = form.get("StatusCallback", "").strip()
-    if cb and not _http_url(cb):
-        return "StatusCallback must be an http or https URL"
     quality = form.get("Quality", "fine").strip().lower()
     if quality not in jobs.QUALITIES:
         return "Quality must be standard, fine or superfine"

@@ -18,9 +18,9 @@ _DEFAULTS = {
     # Public base URL of the API, e.g. "http://fax1.local"; used in `url`,
     # `links` and paging URLs. Empty: taken from each request's Host header.
     "base_url": "",
-    # Largest API request body and header block. Forms are small; 4 KB
-    # leaves room for long MediaUrl/StatusCallback values.
-    "max_request_bytes": 4096,
+    # Largest API request body and header block. Forms are small; 8 KB
+    # leaves room for two 2,048-character URLs, percent-encoded.
+    "max_request_bytes": 8192,
     "max_header_bytes": 4096,
     # Seconds a client may take to send its request line and headers.
     "request_timeout_s": 10,
@@ -94,6 +94,11 @@ _DEFAULTS = {
     # Answer incoming calls at all (a box used only to send can leave the line
     # to a phone).
     "answer_calls": True,
+    # Render service (`picofax render-service` on a computer) for PDFs the box
+    # cannot draw itself (text, drawings, JBIG2/JPEG scans, rotated pages):
+    # the box GETs <url>?url=<MediaUrl>&quality=<quality> and sends the fax
+    # TIFF it returns. Empty: such PDFs fail with error 12300 and advice.
+    "render_service_url": "",
 }
 
 

@@ -55,6 +55,8 @@ _DEFAULT_CODE = {BUSY: errors.FAX_BUSY, NO_ANSWER: errors.FAX_NO_ANSWER,
                  FAILED: errors.FAX_TRANSMISSION}
 
 _STORE_RETRY_S = 5  # after the store failed to take a record
+# How often a running fetch checks whether its job was cancelled, seconds.
+_STOP_POLL_S = 0.1
 _JOBS = "jobs"
 _SPOOL = "spool"
 _DAYS_0000_TO_1970 = 719468  # days from 0000-03-01 to 1970-01-01
@@ -434,9 +436,7 @@ class JobRunner:
             if not self._stopped(sid):
                 self._fail(job, e)
         finally:
-            deleted = self.jobs.status_of(sid) is None
-            if deleted or not job.get("store_media", True):
-                self._drop_spool(sid)
+            self._tidy_spool(sid, job)
             self.current = None
             self._cancel = None
 
@@ -449,6 +449,36 @@ class JobRunner:
         elif not text:
             text = errors.message(code)
         self.set_status(job, FAILED, error_code=code, error_message=str(text))
+
+    def _tidy_spool(self, sid, job):
+        """Flash is small (about 848 KB on a Pico W): once a job is over, its coded
+        pages go (they serve only the call); the fetched media stays only when
+        StoreMedia asked for it and the fetch completed."""
+        status = self.jobs.status_of(sid)
+        if status is None or not job.get("store_media", True) or (
+                status in FINAL and not job.get("pages_ready")):
+            self._drop_spool(sid)
+            return
+        if status not in FINAL:
+            return  # waiting to redial: the pages are still needed
+        spool = _SPOOL + "/" + sid
+        if self.store.exists(spool):
+            for name in self.store.listdir(spool):
+                if name.endswith(".pg") or name.endswith(".tmp"):
+                    self.store.remove(spool + "/" + name)
+
+    async def _unless_stopped(self, sid, coro):
+        """Awaits `coro`, but gives up as soon as the job is cancelled or deleted, so
+        a MediaUrl that hangs does not hold the queue for the whole fetch timeout.
+        Returns None when it gave up."""
+        import asyncio
+        task = asyncio.create_task(coro)
+        while not task.done():
+            if self._stopped(sid):
+                task.cancel()
+                return None
+            await asyncio.sleep(_STOP_POLL_S)
+        return await task
 
     def _drop_spool(self, sid):
         spool = _SPOOL + "/" + sid
@@ -471,9 +501,11 @@ class JobRunner:
             self.set_status(job, PROCESSING)
             self.store.makedirs(spool)
             media = self.store.path(spool + "/media")
-            ctype, _ = await self.fetch(job["media_url"], media, self.config)
-            if self._stopped(sid):
+            got = await self._unless_stopped(sid, self.fetch(job["media_url"], media,
+                                                             self.config))
+            if got is None or self._stopped(sid):
                 return
+            ctype, _ = got
             job["media_type"] = ctype
             pages = self.prepare(job, media, self.store.path(spool))
             if _is_awaitable(pages):
