@@ -368,6 +368,7 @@ def make_app(box):
             return _error(errors.STORAGE_FULL, 507)
         box.runner.notify(job)
         box.runner.wake()
+        print("job %s queued: to %s, %s" % (job["sid"], job["to"], job["quality"]))
         return resource(job, _base_url(box, req)), 201
 
     @app.get("/v1/Faxes")
