@@ -27,7 +27,8 @@ def run_micropython(script, *args, heap=HEAP, timeout=300, extra_path=()):
     the firmware package and the .mpy libraries on its path; returns the
     CompletedProcess (text mode)."""
     env = dict(os.environ)
-    env["MICROPYPATH"] = ":".join([FIRMWARE, MPYLIB] + list(extra_path) + [".frozen"])
+    # extra_path first: a folder of compiled .mpy files shadows the .py sources.
+    env["MICROPYPATH"] = ":".join(list(extra_path) + [FIRMWARE, MPYLIB, ".frozen"])
     return subprocess.run([MICROPYTHON, "-X", "heapsize=" + heap, script] + list(args),
                           capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
 

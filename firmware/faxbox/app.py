@@ -27,11 +27,14 @@ def page_paths(spool_dir, count):
     return [spool.page_path(spool_dir, i + 1) for i in range(count)]
 
 
-def make_prepare():
-    from faxbox import document
+def make_prepare(config):
+    """Documents to spool pages; a PDF the box cannot read itself goes to the
+    configured render service (pdf.prepare_rendered)."""
+    from faxbox import pdf
 
-    def prepare(job, media_path, spool_dir):
-        return document.prepare(media_path, spool_dir, job.get("quality") or "fine")
+    async def prepare(job, media_path, spool_dir):
+        return await pdf.prepare_rendered(job["media_url"], media_path, spool_dir,
+                                          job.get("quality") or "fine", config)
     return prepare
 
 
@@ -153,7 +156,7 @@ def make_box(board, config, log=_log, line_lock=None):
     def line_state():
         line = board.line
         return "off hook (in a call)" if getattr(line, "off", False) else "on hook, idle"
-    box = api.Box(config, make_prepare(),
+    box = api.Box(config, make_prepare(config),
                   make_send(board, config, log, cancel_requested, line_lock),
                   line_state=line_state)
     return box

@@ -6,7 +6,8 @@
 # call, never for media). MediaError.code is one of these:
 #
 #   code   meaning                         when
-#   12300  invalid content type (Twilio)   not a type the box decodes (PDF, JPEG,
+#   12300  invalid content type (Twilio)   not a type the box decodes (JPEG, PDF
+#                                          with text or drawings (pdf.NeedsRender),
 #                                          colour TIFF, interlaced PNG, LZW TIFF, ...)
 #   39007  media unreadable (box)          truncated, inconsistent or corrupt file
 #   39001  media too large (box)           a limit below was exceeded
@@ -125,14 +126,13 @@ def _unsupported_message(head):
     if head[:2] == b"PK" or head[:5] == b"<?xml" or head[:5].lower() == b"<html":
         return ("office and web documents are not supported: print to PDF and render "
                 "it with `picofax render`")
-    return "unknown document type: send TIFF, PNG, PBM or PGM"
-
-
-_PDF_MESSAGE = ("the box cannot rasterise PDF: render it with `picofax render` into a "
-                "fax TIFF, or point the box at a render service")
+    return "unknown document type: send TIFF, PNG, PBM, PGM or a scanned PDF"
 
 
 def _open_reader(kind, f, limits):
+    if kind == "pdf":
+        from faxbox import pdf
+        return pdf.PdfFile(f, limits)
     if kind == "tiff":
         from faxbox import tiff
         return tiff.TiffFile(f, limits)
@@ -168,8 +168,6 @@ def prepare(src_path, spool_dir, quality, limits=None):
         kind = sniff(head)
         if kind is None:
             raise MediaError(ERR_UNSUPPORTED, _unsupported_message(head))
-        if kind == "pdf":
-            raise MediaError(ERR_UNSUPPORTED, _PDF_MESSAGE)
         try:
             reader = _open_reader(kind, f, limits)
             for page in reader.pages():

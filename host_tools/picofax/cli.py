@@ -70,6 +70,19 @@ def cmd_render(args):
     return 0
 
 
+def cmd_render_service(args):
+    from picofax import render
+    server = render.make_server(args.host, args.port)
+    host, port = server.server_address[:2]
+    print("render service on http://%s:%d/render (Ctrl-C stops it)" % (host, port),
+          flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
 def cmd_send(args):
     import requests
     data = {"To": args.to, "MediaUrl": args.media_url, "Quality": args.quality}
@@ -167,6 +180,13 @@ def build_parser():
     r.add_argument("--quality", default="fine", choices=("standard", "fine", "superfine"))
     r.add_argument("--pages", help="page range, e.g. 1-3")
     r.set_defaults(func=cmd_render)
+
+    rs = sub.add_parser("render-service",
+                        help="serve `render` over HTTP for boxes (render_service_url)")
+    rs.add_argument("--port", type=int, default=8090)
+    rs.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (loopback by default; 0.0.0.0 for the LAN)")
+    rs.set_defaults(func=cmd_render_service)
 
     se = sub.add_parser("send", help="ask the box to send a fax")
     _api_args(se)

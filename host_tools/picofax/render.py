@@ -13,10 +13,22 @@ wider than 1728 pels (e.g. Letter at 8.5 in = 1734 pels) must be reduced to fit;
 is thresholded at mid grey, reduced to the row resolution with the box's "any black
 pel" rule (so thin rules survive), and centred on the 1728-pel line.
 
+The render service (`picofax render-service`) does the same over HTTP for a box that
+meets a PDF it cannot draw itself (render_service_url in the box's config):
+  POST /render?quality=fine   body: the PDF           -> 200 image/tiff
+  GET  /render?url=U&quality=fine  (the service fetches U) -> 200 image/tiff
+Errors answer 400 (bad request), 413 (too large), 422 (not a PDF it can render) or
+502 (the URL could not be fetched) with a one-line text/plain body.
+
 Usage: python -m picofax.render IN.pdf OUT.tif [standard|fine|superfine]
 """
 import os
 import sys
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -97,6 +109,121 @@ def render_pdf(pdf_path, out_tiff, quality="fine", pages=None):
         return len(numbers)
     finally:
         pdf.close()
+
+
+# Largest PDF the service accepts, posted or fetched: a long scanned filing is a few
+# MB; past this the box's own media limit would refuse the fax anyway.
+MAX_PDF_OCTETS = 32 * 1024 * 1024
+FETCH_TIMEOUT_S = 60
+
+
+class _ServiceError(Exception):
+    def __init__(self, status, text):
+        super().__init__(text)
+        self.status = status
+
+
+def _fetch_pdf(url, out):
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise _ServiceError(400, "url must be http or https")
+    try:
+        with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_S) as r:
+            total = 0
+            while True:
+                data = r.read(65536)
+                if not data:
+                    return
+                total += len(data)
+                if total > MAX_PDF_OCTETS:
+                    raise _ServiceError(413, "document over %d octets" % MAX_PDF_OCTETS)
+                out.write(data)
+    except (urllib.error.URLError, OSError) as e:
+        raise _ServiceError(502, "cannot fetch %s: %s" % (url, e))
+
+
+class RenderHandler(BaseHTTPRequestHandler):
+    """POST a PDF, or GET with ?url=, to /render; the reply is a G4 fax TIFF."""
+
+    server_version = "picofax-render"
+
+    def _query(self):
+        parts = urllib.parse.urlsplit(self.path)
+        if parts.path not in ("/render", "/"):
+            raise _ServiceError(404, "no such path: use /render")
+        q = urllib.parse.parse_qs(parts.query)
+        quality = q.get("quality", ["fine"])[0]
+        if quality not in Y_DPI:
+            raise _ServiceError(400, "quality must be one of %s" % ", ".join(Y_DPI))
+        return q.get("url", [None])[0], quality
+
+    def _serve(self, read_pdf):
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(tmp, "in.pdf")
+            out = os.path.join(tmp, "out.tif")
+            try:
+                url, quality = self._query()
+                with open(src, "wb") as f:
+                    read_pdf(url, f)
+                with open(src, "rb") as f:
+                    if f.read(5) != b"%PDF-":
+                        raise _ServiceError(422, "not a PDF")
+                try:
+                    render_pdf(src, out, quality)
+                except RenderError as e:
+                    raise _ServiceError(422, str(e))
+            except _ServiceError as e:
+                body = (str(e) + "\n").encode()
+                self.send_response(e.status)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "image/tiff")
+            self.send_header("Content-Length", str(os.path.getsize(out)))
+            self.end_headers()
+            with open(out, "rb") as f:
+                while True:
+                    data = f.read(65536)
+                    if not data:
+                        break
+                    self.wfile.write(data)
+
+    def do_GET(self):
+        def read_pdf(url, f):
+            if url is None:
+                raise _ServiceError(400, "GET needs ?url= (or POST the PDF)")
+            _fetch_pdf(url, f)
+        self._serve(read_pdf)
+
+    def do_POST(self):
+        def read_pdf(url, f):
+            if url is not None:
+                _fetch_pdf(url, f)
+                return
+            try:
+                n = int(self.headers.get("Content-Length", ""))
+            except ValueError:
+                raise _ServiceError(400, "POST the PDF with a Content-Length")
+            if n > MAX_PDF_OCTETS:
+                raise _ServiceError(413, "document over %d octets" % MAX_PDF_OCTETS)
+            while n > 0:
+                data = self.rfile.read(min(n, 65536))
+                if not data:
+                    raise _ServiceError(400, "body cut short")
+                f.write(data)
+                n -= len(data)
+        self._serve(read_pdf)
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("render-service: %s %s\n" % (self.address_string(), fmt % args))
+
+
+def make_server(host="127.0.0.1", port=0):
+    """The render service's HTTP server (not yet serving); port 0 picks a free port
+    (server.server_address has it)."""
+    return ThreadingHTTPServer((host, port), RenderHandler)
 
 
 def main(argv=None):
