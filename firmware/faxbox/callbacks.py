@@ -143,8 +143,9 @@ class Outbox:
     behind it (a receiver never sees `delivered` before `sending`), and
     entries of other faxes go ahead. Retry delay doubles from
     callback_retry_first_s up to callback_retry_max_s; an entry is removed
-    only after a 2xx answer. Any non-2xx answer is retried: a receiver that
-    answers 4xx is usually misconfigured and may be fixed later.
+    after a 2xx answer, or once it has waited callback_expiry_s without one
+    (logged; 0 keeps entries for ever). Any non-2xx answer is retried: a
+    receiver that answers 4xx is usually misconfigured and may be fixed later.
 
     `post(url, body, headers, timeout_s)` is an async function returning
     the HTTP status or raising OSError/FetchError (fetch.post_form).
@@ -177,7 +178,7 @@ class Outbox:
         else:
             params = callback_params(job, self.config.account_sid)
         rec = {"fax": job["sid"], "url": url, "params": params,
-               "attempts": 0, "next_s": 0}
+               "attempts": 0, "next_s": 0, "queued_s": int(self.clock())}
         self.store.write("%s/%010d.json" % (_OUTBOX, self._next_seq), rec)
         self._next_seq += 1
         self._event.set()
@@ -236,6 +237,15 @@ class Outbox:
                 self.delivered += 1
                 continue
             rec["attempts"] += 1
+            expiry = getattr(self.config, "callback_expiry_s", 0)
+            if expiry and self.clock() - rec.get("queued_s", now) >= expiry:
+                # Given up on after a day or more of failures: drop this entry so a
+                # dead receiver cannot fill the flash; later ones still go out.
+                print("outbox: %s %s callback to %s dropped after %d attempts over %d s"
+                      % (rec["fax"], rec["params"].get("FaxStatus", ""), rec["url"],
+                         rec["attempts"], expiry))
+                self.store.remove(rel)
+                continue
             delay = self._delay_s(rec["attempts"])
             rec["next_s"] = self.clock() + delay
             self.store.write(rel, rec)

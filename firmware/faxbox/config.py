@@ -45,10 +45,14 @@ _DEFAULTS = {
     "tls_verify_required": False,
     # Callback delivery: Twilio's defaults (5 s connect, 15 s total).
     "callback_timeout_s": 15,
-    # Retry delays double from the first to the cap; entries are kept until
-    # the receiver answers 2xx (never dropped).
+    # Retry delays double from the first to the cap; an entry is kept until
+    # the receiver answers 2xx or callback_expiry_s has passed.
     "callback_retry_first_s": 5,
     "callback_retry_max_s": 600,
+    # A callback not accepted (2xx) within this many seconds of being queued is
+    # dropped, with a log line: 3 days covers a receiver down over a weekend
+    # without letting a dead URL fill the flash. 0 keeps callbacks for ever.
+    "callback_expiry_s": 259200,
     # Default Ttl in minutes when the request has none (SignalWire's
     # documented 60; Twilio documented no default). Allowed range 1..1440.
     "default_ttl_min": 60,

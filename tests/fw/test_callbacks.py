@@ -170,6 +170,29 @@ def test_outbox_retries_with_backoff_then_delivers_in_order():
     Store(root).remove_tree("")
 
 
+def test_outbox_drops_a_callback_after_its_expiry():
+    root = _fresh_root("outbox_expiry")
+    rx, clock = _Receiver(), _Clock()
+    ob, cfg = _outbox(root, rx, clock)
+    cfg.callback_expiry_s = 60
+    ob.enqueue(_job("queued"))  # t = 0
+    for _ in range(4):  # down: retries after 5, 10, 20, 30 s -> t = 65
+        clock.t += asyncio.run(ob.deliver_once())
+    ob.enqueue(_job("processing"))  # t = 65
+
+    # The fifth failure of "queued" comes 65 s after it was queued (>= 60 s): it is
+    # dropped; "processing" (0 s old) fails once, and goes out when the receiver is up.
+    wait = asyncio.run(ob.deliver_once())
+    rx.up = True
+    clock.t += wait
+    left = asyncio.run(ob.deliver_once())
+
+    statuses = [b.split("FaxStatus=")[1].split("&")[0] for _, b, _ in rx.got]
+    assert statuses == ["processing"]
+    assert left is None and ob.pending() == 0
+    Store(root).remove_tree("")
+
+
 def test_outbox_survives_restart_and_keeps_numbering():
     root = _fresh_root("outbox-rs")
     rx, clock = _Receiver(), _Clock()
