@@ -18,86 +18,29 @@ the noise continuous. JSON layout as host_tools/picofax/bench.py expects.
 import argparse
 import json
 
-import numpy as np
 
 import faxmodem
 import spandsp_peer
-from picofax.line import Channel
+from picofax.modemlink import ber_point, ber_sweep
 
-BLOCK_SAMPLES = 800
 LEVEL_DBM0 = -13
-SYNC_BITS = 64
 RATES = [14400, 12000, 9600, 7200]
 # A few dB above SpanDSP 0.0.6's error-free limits (25/20/17/15 dB).
 START_SNR_DB = {14400: 28, 12000: 24, 9600: 21, 7200: 19}
 
 
-def count_errors(sent, got):
-    if len(got) < SYNC_BITS:
-        return len(sent)
-    windows = np.lib.stride_tricks.sliding_window_view(got, SYNC_BITS)
-    hits = np.flatnonzero((windows == sent[:SYNC_BITS]).all(axis=1))
-    if not len(hits):
-        return len(sent)
-    tail = got[hits[0]:hits[0] + len(sent)]
-    return int(np.count_nonzero(tail != sent[:len(tail)])) + len(sent) - len(tail)
-
-
-def one_point(rate, our_tx, snr_db, n_bits, seed):
-    """Errors of (our receiver, SpanDSP's receiver) on one shared noisy signal."""
-    bits = np.random.default_rng(seed).integers(0, 2, n_bits, dtype=np.uint8)
-    octets = np.packbits(bits, bitorder="little").tobytes()
-    if our_tx:
-        tx = faxmodem.RawTx(faxmodem.V17, rate, True, LEVEL_DBM0)
-    else:
-        tx = spandsp_peer.ModemTx("v17", rate, True, level_dbm0=LEVEL_DBM0)
-    ours = faxmodem.RawRx(faxmodem.V17, rate)
-    theirs = spandsp_peer.ModemRx("v17", rate, cutoff_dbm0=LEVEL_DBM0 - 6)
-    channel = Channel(noise_dbm0=LEVEL_DBM0 - snr_db, seed=seed)
-    got_ours, got_theirs = [], []
-    sent = 0
-    ended = False
-
-    def feed(audio):
-        noisy = channel.process(audio).tobytes()
-        ours.rx(noisy)
-        theirs.rx(noisy)
-        got_ours.append(np.frombuffer(ours.bits(), np.uint8))
-        got_theirs.append(np.frombuffer(theirs.bits(), np.uint8))
-
-    silence = np.zeros(BLOCK_SAMPLES, np.int16)
-    for _ in range(4):
-        feed(silence)
-    while not tx.finished:
-        if not ended:
-            accepted = tx.push(octets[sent:])
-            sent = len(octets) if accepted is None else sent + accepted
-            if sent == len(octets):
-                tx.end()
-                ended = True
-        feed(np.frombuffer(tx.tx(BLOCK_SAMPLES), np.int16))
-    for _ in range(4):
-        feed(silence)
-    return (count_errors(bits, np.concatenate(got_ours)),
-            count_errors(bits, np.concatenate(got_theirs)))
-
-
 def sweep(rate, our_tx, n_bits):
     """Rows (snr, our errors, SpanDSP errors) and the lowest error-free SNR of each."""
-    rows = []
-    best = [None, None]
-    fails = [0, 0]
-    snr = START_SNR_DB[rate]
-    while min(fails) < 2 and snr > 0:
-        errs = one_point(rate, our_tx, snr, n_bits, seed=snr + rate)
-        rows.append([snr, errs[0], errs[1]])
-        for i in (0, 1):
-            if errs[i] == 0 and fails[i] == 0:
-                best[i] = snr
-            elif errs[i]:
-                fails[i] += 1
-        snr -= 1
-    return rows, best
+    def make_tx():
+        if our_tx:
+            return faxmodem.RawTx(faxmodem.V17, rate, True, LEVEL_DBM0)
+        return spandsp_peer.ModemTx("v17", rate, True, level_dbm0=LEVEL_DBM0)
+
+    def point(snr):
+        return ber_point(make_tx, lambda: faxmodem.RawRx(faxmodem.V17, rate),
+                         lambda: spandsp_peer.ModemRx("v17", rate, cutoff_dbm0=LEVEL_DBM0 - 6),
+                         LEVEL_DBM0, snr, n_bits, seed=snr + rate)
+    return ber_sweep(point, START_SNR_DB[rate])
 
 
 def main():

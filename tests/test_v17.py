@@ -13,8 +13,9 @@ import pytest
 
 import faxmodem
 import spandsp_peer
-from test_v29 import (BLOCK_SAMPLES, count_errors, data_start, event_names, line,
-                      random_bits, run_link)
+from picofax.modemlink import (count_errors, data_start, event_names,
+                               random_bits, run_link)
+from picofax.modemlink import impaired_line as line
 
 RATES = [14400, 12000, 9600, 7200]
 LINES = [

@@ -8,8 +8,10 @@ import pytest
 import faxmodem
 import spandsp_peer
 from picofax.line import Channel, measure_dbm0
-from test_v29 import (LINES, count_errors, data_start, event_names, line, random_bits,
-                      run_link, spandsp_rx)
+from picofax.modemlink import (count_errors, data_start, event_names, random_bits, run_link,
+                               spandsp_rx)
+from picofax.modemlink import impaired_line as line
+from test_v29 import LINES
 
 
 @pytest.mark.parametrize("rate", [4800, 2400])

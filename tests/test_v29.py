@@ -3,7 +3,8 @@
 Interoperability is checked both ways against SpanDSP 0.0.6 (spandsp_peer), over the
 simulated line (picofax.line.Channel): random bits through transmitter -> line ->
 receiver, the data start found by matching the known random sequence, every bit
-compared. The helpers here are shared with test_v27ter.py.
+compared (picofax.modemlink). The line conditions here are shared with
+test_v27ter.py.
 """
 import numpy as np
 import pytest
@@ -11,77 +12,9 @@ import pytest
 import faxmodem
 import spandsp_peer
 from picofax.line import Channel, measure_dbm0
-
-BLOCK_SAMPLES = 800             # 100 ms per line block
-LEAD_BLOCKS = 4                 # line noise or silence before the carrier
-TAIL_BLOCKS = 6                 # and after it, so carrier loss is seen
-SYNC_BITS = 64                  # bits matched to find the start of the data
-SPANDSP_CUTOFF_DBM0 = -45.5     # SpanDSP's fax carrier cut-off (fax_modems.c)
-
-
-def random_bits(n, seed):
-    return np.random.default_rng(seed).integers(0, 2, n, dtype=np.uint8)
-
-
-def run_link(tx, rx, bits, channel, on_block=None):
-    """Send `bits` from `tx` over `channel` into `rx`; return the received bits.
-
-    tx has push(octets) (octets LSB first), end(), tx(n) -> int16 LE bytes and
-    .finished; rx has rx(bytes) and bits() -> one octet (0/1) per bit. on_block(n)
-    is called after each block with the number of bits received so far.
-    """
-    octets = np.packbits(bits, bitorder="little").tobytes()
-    silence = np.zeros(BLOCK_SAMPLES, np.int16)
-    got = []
-    count = 0
-    sent = 0
-    ended = False
-
-    def feed(audio):
-        nonlocal count
-        rx.rx(channel.process(audio).tobytes())
-        chunk = np.frombuffer(rx.bits(), np.uint8)
-        got.append(chunk)
-        count += len(chunk)
-        if on_block is not None:
-            on_block(count)
-
-    for _ in range(LEAD_BLOCKS):
-        feed(silence)
-    while not tx.finished:
-        if not ended:
-            accepted = tx.push(octets[sent:])
-            sent = len(octets) if accepted is None else sent + accepted
-            if sent == len(octets):
-                tx.end()
-                ended = True
-        feed(np.frombuffer(tx.tx(BLOCK_SAMPLES), np.int16))
-    for _ in range(TAIL_BLOCKS):
-        feed(silence)
-    return np.concatenate(got) if got else np.zeros(0, np.uint8)
-
-
-def data_start(sent, got):
-    """Offset in `got` where the first SYNC_BITS of `sent` appear, or None."""
-    if len(got) < SYNC_BITS:
-        return None
-    windows = np.lib.stride_tricks.sliding_window_view(got, SYNC_BITS)
-    hits = np.flatnonzero((windows == sent[:SYNC_BITS]).all(axis=1))
-    return int(hits[0]) if len(hits) else None
-
-
-def count_errors(sent, got):
-    """Bit errors of `got` against `sent`, after the data start; missing bits count."""
-    start = data_start(sent, got)
-    if start is None:
-        return len(sent)
-    tail = got[start:start + len(sent)]
-    return int(np.count_nonzero(tail != sent[:len(tail)])) + len(sent) - len(tail)
-
-
-def event_names(rx):
-    return [name for name, _ in rx.events()]
-
+from picofax.modemlink import (BLOCK_SAMPLES, count_errors, data_start,
+                               event_names, random_bits, run_link, spandsp_rx)
+from picofax.modemlink import impaired_line as line
 
 # Two line conditions from the brief: 30 dB SNR (noise over 0-4 kHz), telephone
 # band-pass, +-100 ppm sample-clock offset, at -10 and at -40 dBm0.
@@ -89,20 +22,6 @@ LINES = [
     pytest.param(-10, 100, id="-10dBm0+100ppm"),
     pytest.param(-40, -100, id="-40dBm0-100ppm"),
 ]
-
-
-def line(level_dbm0, ppm, snr_db=30.0, seed=7):
-    return Channel(noise_dbm0=level_dbm0 - snr_db, bandpass=True, ppm=ppm, seed=seed)
-
-
-def spandsp_rx(kind, rate, level_dbm0, snr_db=30.0):
-    # SpanDSP 0.0.6 never trains V.29 when line noise reaches its carrier-on level
-    # (spandsp-peer.md); as in its own BER tests, its cut-off then sits 6 dB below
-    # the signal.
-    cutoff = SPANDSP_CUTOFF_DBM0
-    if level_dbm0 - snr_db > cutoff - 5:
-        cutoff = level_dbm0 - 6
-    return spandsp_peer.ModemRx(kind, rate, cutoff_dbm0=cutoff)
 
 
 @pytest.mark.parametrize("rate", [9600, 7200])
