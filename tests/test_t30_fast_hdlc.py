@@ -227,3 +227,26 @@ def test_rx_level_dbm0_of_the_last_block(dbm0):
     ms_y = np.mean(y.astype(np.float64) ** 2)
     want_y = int(np.floor(10 * np.log10(ms_y / (22767.0 ** 2 / 2))))
     assert m.rx_level_dbm0() in (want_y, want_y - 1)
+
+
+def _tone_on_ms(det, x):
+    det.rx(x.tobytes())
+    det.rx(np.zeros(800, dtype=np.int16).tobytes())  # end the last state
+    return sum(ms for on, ms in det.changes() if not on)  # on-states end with off
+
+
+def test_tone_detector_min_share_pct():
+    # 440 Hz at -20 dBm0 in white noise 3.7 dB louder: the tone holds 30 % of the
+    # power (its bin about 32 % with the noise's 1/40 share). 2 s of it.
+    rng = np.random.default_rng(4)
+    n = np.arange(16000)
+    peak = 22767 * 10 ** (-20 / 20.0)
+    p_tone = peak ** 2 / 2
+    noise = rng.normal(0, np.sqrt(p_tone * 0.7 / 0.3), len(n))
+    x = np.clip(np.round(peak * np.sin(2 * np.pi * 440 * n / 8000) + noise), -32768, 32767)
+    x = x.astype(np.int16)
+
+    assert _tone_on_ms(fm.ToneDetector([440], min_dbm0=-40, min_share_pct=50), x) == 0
+    assert _tone_on_ms(fm.ToneDetector([440], min_dbm0=-40, min_share_pct=15), x) >= 1900
+    with pytest.raises(ValueError):
+        fm.ToneDetector([440], min_share_pct=0)

@@ -167,3 +167,100 @@ def test_spandsp_with_clock_offset(tmp_path, direction, ppm):
 
     assert r["status"] == ("delivered" if direction == "send" else "received")
     assert r["pages"] == 2 and r["match"]
+
+
+# --- ECM frame loss against SpanDSP: its PPR to us, our PPR to it -----------------
+
+class _Muted:
+    """A far end whose hearing is cut for `mute_ms` once `trigger()` says so."""
+
+    def __init__(self, far, trigger, delay_ms, mute_ms):
+        self.far, self.trigger = far, trigger
+        self.delay = delay_ms * 8
+        self.left = mute_ms * 8
+        self.armed = None
+        self.samples = 0
+
+    def tx(self, n):
+        return self.far.tx(n)
+
+    def rx(self, data):
+        self.samples += len(data) // 2
+        if self.armed is None and self.trigger():
+            self.armed = self.samples + self.delay
+        if self.armed is not None and self.samples >= self.armed and self.left > 0:
+            self.left -= len(data) // 2
+            data = bytes(len(data))
+        self.far.rx(data)
+
+    @property
+    def done(self):
+        return self.far.done
+
+
+def _ecm_call_with_loss(tmp, direction):
+    import spandsp_peer
+    os.makedirs(tmp, exist_ok=True)
+    res = "fine"
+    if direction == "send":
+        paths = mx.write_spool_pages(os.path.join(tmp, "tx"), res, 2)
+        rx_tif = os.path.join(tmp, "far.tif")
+        far = spandsp_peer.FaxTerminal(calling=False, rx_file=rx_tif, ecm=True)
+
+        def factory(m, clock, log):
+            from faxbox import call
+            return t30.Sender(m, faxmodem, call.SpoolPages(paths, spool.PageReader), clock,
+                              log, None, t4=faxt4, max_rate=9600, codings=("MMR",), ecm=True)
+        box = mx.BoxEnd(factory)
+        # SpanDSP hears nothing for 300 ms from 700 ms after our first image burst
+        # starts (75 ms + V.29 training + 250 ms of flags): two or three frames lost.
+        far_end = _Muted(far, lambda: any("-> block 0 of page 1" in ln for ln in box.log),
+                         700, 300)
+    else:
+        tx_tif = os.path.join(tmp, "far-tx.tif")
+        mx.write_tiff(tx_tif, res, 2)
+        far_end = spandsp_peer.FaxTerminal(calling=True, tx_file=tx_tif, ecm=True)
+        sink_dir = os.path.join(tmp, "rx")
+        os.makedirs(sink_dir, exist_ok=True)
+        sink = rxpages.SpoolSink(sink_dir, faxt4)
+
+        def factory(m, clock, log):
+            return t30rx.Receiver(m, faxmodem, sink, clock, log, ecm=True)
+        box = mx.BoxEnd(factory)
+        # Our receiver loses FCD frames 1 and 2 of the first burst (as a bad FCS).
+        lost = {1: 1, 2: 1}
+        on_event = box.term.on_event
+
+        def filtered(ev):
+            if ev[0] == faxmodem.EV_FRAME and len(ev[1]) > 4 and \
+                    fr.fcf_of(ev[1]) == fr.FCF_FCD and lost.get(ev[1][3], 0):
+                lost[ev[1][3]] -= 1
+                return
+            on_event(ev)
+        box.term.on_event = filtered
+    line = Line(Channel(noise_dbm0=-65.0, seed=3), Channel(noise_dbm0=-65.0, seed=4))
+    while line.samples < 300 * 8000 and not (box.done and far_end.done):
+        line.step(box, far_end, mx.BLOCK)
+    out = box.term.outcome
+    if direction == "send":
+        got = mx.read_tiff_pages(rx_tif)
+    else:
+        got = [p for p, r in mx.read_spool_pages(sink_dir, out.num_pages)]
+    match = len(got) == 2 and all(np.array_equal(got[i], mx.make_page(i, res)) for i in range(2))
+    return out, box.log, match
+
+
+def test_spandsp_asks_us_to_resend_lost_ecm_frames(tmp_path):
+    out, log, match = _ecm_call_with_loss(str(tmp_path), "send")
+
+    assert out.status == "delivered" and out.num_pages == 2
+    assert _count(log, "<- PPR") >= 1
+    assert match
+
+
+def test_we_ask_spandsp_to_resend_lost_ecm_frames(tmp_path):
+    out, log, match = _ecm_call_with_loss(str(tmp_path), "receive")
+
+    assert out.status == "received" and out.num_pages == 2
+    assert any("-> PPR, 2 frames to resend" in ln for ln in log)
+    assert match

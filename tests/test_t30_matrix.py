@@ -143,7 +143,7 @@ class BoxEnd:
 
 
 def run_cell(tmp, direction, rate, coding, res, ecm=False, pages=2, ab=None, ba=None,
-             box_log=None, modem=None, echo=None):
+             box_log=None, modem=None, echo=None, ecm_frame_size=256):
     """One call. direction "send": the box sends `pages` generated pages at `res` to
     SpanDSP, pinned to `rate` and `coding`; "receive": SpanDSP sends them to the box,
     whose DIS offers only the modem of `rate` and only `coding`, and whose receiver
@@ -166,7 +166,8 @@ def run_cell(tmp, direction, rate, coding, res, ecm=False, pages=2, ab=None, ba=
         def factory(modem, clock, log):
             return t30.Sender(modem, faxmodem, call.SpoolPages(paths, spool.PageReader), clock,
                               log, None, ident="PICOFAX", our_modems=ours,
-                              fine=True, t4=faxt4, max_rate=rate, codings=codings, ecm=ecm)
+                              fine=True, t4=faxt4, max_rate=rate, codings=codings, ecm=ecm,
+                              ecm_frame_size=ecm_frame_size)
     else:
         tx_tif = os.path.join(tmp, "far-tx.tif")
         write_tiff(tx_tif, res, pages)
@@ -248,3 +249,13 @@ def test_matrix_cell(tmp_path, direction, rate, coding, res, ecm):
     assert (", %s, %s," % (res, coding)) in r["dcs"], r["dcs"]
     assert ("ECM" in r["dcs"]) == ecm
     assert r["match"]
+
+
+def test_ecm_64_octet_frames_to_spandsp(tmp_path):
+    # DCS bit 28 = 1 asks for 64-octet frames (Table 2/T.30); SpanDSP's log reads it
+    # back as "Frame size: 64 octets".
+    r = run_cell(str(tmp_path), "send", 9600, "MMR", "fine", ecm=True, ecm_frame_size=64)
+
+    assert r["status"] == "delivered" and r["match"]
+    assert "ECM 64-octet frames" in r["dcs"]
+    assert any("Frame size: 64 octets" in ln for ln in r["far"].log())

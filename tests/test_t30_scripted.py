@@ -175,3 +175,11 @@ def test_dcn_from_the_caller_after_mps_ends_reception_with_pages_kept():
 
     assert out_r.status == "received" and out_r.num_pages == 1
     assert len(sink.pages) == 1
+
+
+def test_crp_makes_us_repeat_the_post_page_command():
+    out, far, log, modem = _call(heights=(2, 2), page_answers=("CRP", "MCF", "MCF"))
+
+    assert out.status == "delivered" and out.num_pages == 2
+    assert far.log.count("MPS") == 2 and far.log.count("EOP") == 1
+    assert any("CRP: repeating the command" in ln for ln in log)

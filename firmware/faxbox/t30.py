@@ -276,6 +276,14 @@ class Sender:
                     self.log("training failed: falling back to %d bit/s %s" % self._rate()[:2])
                     self._send_dcs()
             return
+        if st == S_PHASE_D_WAIT and name == "CRP":
+            # Command repeat: the far end got our command damaged (T.30 §5.3.6.1.x).
+            self.log("CRP: repeating the command")
+            if self.ecm:
+                self._ecm_repeat()
+            else:
+                self._post_page()
+            return
         if st == S_PHASE_D_WAIT and self.ecm:
             self._ecm_response(name, f)
             return

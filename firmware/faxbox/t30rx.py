@@ -88,6 +88,7 @@ class Receiver:
         self._last_resp = None  # our last ECM response, resent for a repeated command
         self._long_next = False
         self._top = -1
+        self._block_count = 0
         self._page_attempt = False
         self._last_post = None  # (response, next state) to the last post-page command
         self._coding = "MH"
@@ -276,6 +277,7 @@ class Receiver:
             have[i] = 0
         self._last_len = 0
         self._top = -1
+        self._block_count = 0
 
     def _on_ecm_frame(self, name, f):
         st = self.state
@@ -327,7 +329,11 @@ class Receiver:
                 # Our MCF was lost: the block is already in (T.30 Annex A).
                 self._respond(self._last_resp, self._after_reply)
                 return
-            count = fif[3] + 1
+            # The frame count of a PPS after a resend is the block's for some senders
+            # and the resent burst's for others (SpanDSP 0.0.6): keep the largest
+            # seen for this block, and never less than the frames received.
+            count = max(fif[3] + 1, self._block_count, self._top + 1)
+            self._block_count = count
             have = self._have
             missing = bytearray(32)
             bad = 0

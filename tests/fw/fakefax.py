@@ -278,7 +278,8 @@ class ScriptedReceiver:
 def _fcf_table():
     from faxbox import t30frames as fr
     return {"CFR": fr.FCF_CFR, "FTT": fr.FCF_FTT, "MCF": fr.FCF_MCF, "RTN": fr.FCF_RTN,
-            "RTP": fr.FCF_RTP, "DCN": fr.FCF_DCN, "PIN": fr.FCF_PIN, "PIP": fr.FCF_PIP}
+            "RTP": fr.FCF_RTP, "DCN": fr.FCF_DCN, "PIN": fr.FCF_PIN, "PIP": fr.FCF_PIP,
+            "CRP": fr.FCF_CRP}
 
 
 _FCF = _fcf_table()

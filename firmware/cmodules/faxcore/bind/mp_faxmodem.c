@@ -534,10 +534,11 @@ typedef struct _faxmodem_tonedet_obj_t {
 static mp_obj_t tonedet_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw,
                                  const mp_obj_t *all_args)
 {
-    enum { ARG_freqs_hz, ARG_min_dbm0 };
+    enum { ARG_freqs_hz, ARG_min_dbm0, ARG_min_share_pct };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_freqs_hz, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
         { MP_QSTR_min_dbm0, MP_ARG_INT, {.u_int = -40} },
+        { MP_QSTR_min_share_pct, MP_ARG_INT, {.u_int = 40} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     faxmodem_tonedet_obj_t *self;
@@ -555,8 +556,12 @@ static mp_obj_t tonedet_make_new(const mp_obj_type_t *type, size_t n_args, size_
     for (i = 0; i < n; i++) {
         freqs[i] = (int) mp_obj_get_int(items[i]);
     }
+    if (args[ARG_min_share_pct].u_int < 1 || args[ARG_min_share_pct].u_int > 100) {
+        mp_raise_ValueError(MP_ERROR_TEXT("min_share_pct must be 1 to 100"));
+    }
     self = mp_obj_malloc(faxmodem_tonedet_obj_t, type);
     tone_cadence_init(&self->det, freqs, (int) n, (int) args[ARG_min_dbm0].u_int);
+    fm_tone_min_share_pct(&self->det, (int) args[ARG_min_share_pct].u_int);
     return MP_OBJ_FROM_PTR(self);
 }
 

@@ -516,15 +516,21 @@ typedef struct {
 
 static int tonedet_init(ToneDetObject *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = { "freqs_hz", "min_dbm0", NULL };
+    static char *kwlist[] = { "freqs_hz", "min_dbm0", "min_share_pct", NULL };
     PyObject *seq;
     PyObject *fast;
     int freqs[TONE_MAX_FREQS];
     int min_dbm0 = -40;
+    int min_share_pct = 40;
     Py_ssize_t n;
     Py_ssize_t i;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|i", kwlist, &seq, &min_dbm0)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|ii", kwlist, &seq, &min_dbm0,
+                                     &min_share_pct)) {
+        return -1;
+    }
+    if (min_share_pct < 1 || min_share_pct > 100) {
+        PyErr_SetString(PyExc_ValueError, "min_share_pct must be 1 to 100");
         return -1;
     }
     fast = PySequence_Fast(seq, "freqs_hz must be a sequence");
@@ -545,6 +551,7 @@ static int tonedet_init(ToneDetObject *self, PyObject *args, PyObject *kw)
         return -1;
     }
     tone_cadence_init(&self->det, freqs, (int) n, min_dbm0);
+    fm_tone_min_share_pct(&self->det, min_share_pct);
     return 0;
 }
 

@@ -649,6 +649,20 @@ int fm_rx_level_dbm0(const fm_state_t *s)
     return fsk_rx_level_dbm0(&s->fsk_rx);
 }
 
+int fm_tone_min_share_pct(tone_cadence_det_t *s, int pct)
+{
+    if (pct < 1 || pct > 100) {
+        return -1;
+    }
+    /* tone_block_det_t.ratio_q4 is 16 for 40 % (tones.c): 2/5 of a unit per
+       percent, rounded, at least 1. */
+    s->det.ratio_q4 = (pct * 2 + 2) / 5;
+    if (s->det.ratio_q4 < 1) {
+        s->det.ratio_q4 = 1;
+    }
+    return 0;
+}
+
 int fm_rx_block_dbm0(const fm_state_t *s)
 {
     return power_ms_to_dbm0(s->block_ms);

@@ -177,6 +177,11 @@ const fm_event_t *fm_event_peek(const fm_state_t *s);
 void fm_event_payload(const fm_state_t *s, uint8_t *dst);
 void fm_event_pop(fm_state_t *s);
 
+/* Call-progress tone detector option: the share of a block's energy (percent,
+   1..100) that the wanted bins must hold for "tone present" (default 40 %,
+   tones.c). Resolution 2.5 %. Returns 0, or -1 out of range. */
+int fm_tone_min_share_pct(tone_cadence_det_t *s, int pct);
+
 /* ---- raw modems for tests and benchmarks ---- */
 
 #define FM_RAW_TX_OCTETS        4096
