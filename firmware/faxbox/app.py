@@ -58,7 +58,7 @@ def make_send(board, config, log=_log, cancel_requested=None, line_lock=None):
                 ident=getattr(config, "station_id", ""),
                 fine=(job.get("quality") or "fine") != "standard",
                 should_cancel=(lambda: cancel_requested(sid)) if cancel_requested else None,
-                line_cfg=_line_cfg(board, config))
+                line_cfg=_line_cfg(board, config), t4=faxt4)
         finally:
             if line_lock is not None:
                 line_lock.release()

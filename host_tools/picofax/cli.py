@@ -130,6 +130,94 @@ def cmd_status(args):
     return 0
 
 
+def _device_call(fn, *args, **kw):
+    """Runs a picofax.device function, its DeviceError as a CliError."""
+    from picofax import device
+    try:
+        return fn(*args, **kw)
+    except device.DeviceError as e:
+        raise CliError(str(e))
+
+
+def cmd_flash(args):
+    from picofax import device
+    uf2 = args.uf2 or os.path.join(device.ROOT, "build", "firmware", args.board, "firmware.uf2")
+    _device_call(device.flash, uf2, picotool=args.picotool, drive=args.drive)
+    return 0
+
+
+def cmd_deploy(args):
+    from picofax import device
+    _device_call(device.deploy, args.port, config_path=args.config, app=args.app,
+                 use_mpremote=not args.no_mpremote)
+    return 0
+
+
+def cmd_config(args):
+    from picofax import device
+    _device_call(device.configure, args.settings, unset=args.unset or (), path=args.file,
+                 port=args.port)
+    return 0
+
+
+def cmd_logs(args):
+    from picofax import device
+    _device_call(device.logs, args.port, max_lines=args.lines, until=args.until,
+                 duration_s=args.seconds)
+    return 0
+
+
+def cmd_hil(args):
+    from picofax import device
+    passed, _, _ = _device_call(device.hil, args.a, args.b, args.number,
+                                timeout_s=args.timeout, preamble=args.preamble or "")
+    return 0 if passed else 1
+
+
+def _device_parsers(sub):
+    fl = sub.add_parser("flash", help="write the firmware (UF2) to a board in BOOTSEL mode")
+    fl.add_argument("uf2", nargs="?",
+                    help="the UF2 file (default: build/firmware/<board>/firmware.uf2)")
+    fl.add_argument("--board", default="pico_w", choices=("pico_w", "pico2_w"))
+    fl.add_argument("--picotool", help="picotool to use (default: the one on PATH, if any)")
+    fl.add_argument("--drive", help="the BOOTSEL drive folder (default: found under /media)")
+    fl.set_defaults(func=cmd_flash)
+
+    de = sub.add_parser("deploy", help="copy main.py (and config.json) onto the board")
+    de.add_argument("--port", required=True, help="the board's serial port, e.g. /dev/ttyACM0")
+    de.add_argument("--config", help="a local config.json to copy too (see `picofax config`)")
+    de.add_argument("--app", action="store_true",
+                    help="also copy the faxbox package as source (for a firmware without it)")
+    de.add_argument("--no-mpremote", action="store_true",
+                    help="copy over picofax's own raw-REPL link instead of mpremote")
+    de.set_defaults(func=cmd_deploy)
+
+    co = sub.add_parser("config", help="show or change the box's settings (config.json)")
+    co.add_argument("settings", nargs="*", metavar="KEY=VALUE",
+                    help="settings to change, e.g. wifi_ssid=office country=UK")
+    where = co.add_mutually_exclusive_group(required=True)
+    where.add_argument("--file", help="a local config.json (created if missing)")
+    where.add_argument("--port", help="the board's serial port: its /config.json")
+    co.add_argument("--unset", action="append", metavar="KEY",
+                    help="remove a setting (back to its default)")
+    co.set_defaults(func=cmd_config)
+
+    lo = sub.add_parser("logs", help="print the box's log from its USB serial port")
+    lo.add_argument("--port", required=True)
+    lo.add_argument("--lines", type=int, help="stop after this many lines")
+    lo.add_argument("--until", help="stop after a line containing this text")
+    lo.add_argument("--seconds", type=float, help="stop after this long")
+    lo.set_defaults(func=cmd_logs)
+
+    hi = sub.add_parser("hil", help="hardware-in-the-loop: board A faxes board B")
+    hi.add_argument("--a", required=True, metavar="PORT", help="the sending board's port")
+    hi.add_argument("--b", required=True, metavar="PORT", help="the receiving board's port")
+    hi.add_argument("--number", required=True, help="the number board A dials to reach B")
+    hi.add_argument("--timeout", type=int, default=300, help="seconds for the whole call")
+    hi.add_argument("--preamble", help="Python run on both boards first (tests, set-up)")
+    hi.set_defaults(func=cmd_hil)
+
+
 def build_parser():
     p = argparse.ArgumentParser(prog="picofax", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -170,7 +258,7 @@ def build_parser():
                    help="a document name known to picofax.corpus (default: its demo "
                         "document, a 5-page US government filing), or a PDF/TIFF path")
     d.add_argument("--pages", default="1-3", help="page range of the document to send")
-    d.add_argument("--quality", default="fine", choices=("standard", "fine"))
+    d.add_argument("--quality", default="fine", choices=("standard", "fine", "superfine"))
     d.add_argument("--out", default="build/demo", help="folder for the demo's files")
     d.set_defaults(func=cmd_demo)
 
@@ -202,6 +290,8 @@ def build_parser():
     _api_args(st)
     st.add_argument("sid", nargs="?")
     st.set_defaults(func=cmd_status)
+
+    _device_parsers(sub)
     return p
 
 
