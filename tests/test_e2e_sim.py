@@ -14,7 +14,7 @@ FINAL = ("delivered", "failed", "busy", "no-answer", "canceled")
 
 
 class Rig:
-    def __init__(self, tmp_path, far):
+    def __init__(self, tmp_path, far, page_header=False):
         self.sid_acct = "AC" + secrets.token_hex(16)
         self.token = secrets.token_hex(16)
         self.media_dir = tmp_path / "media"
@@ -24,7 +24,8 @@ class Rig:
         self.cb = demo.CallbackReceiver(self.token)
         self.box = demo.BoxProcess(str(tmp_path / "data"), str(self.rx_dir), self.sid_acct,
                                    self.token, far=far, noise_dbm0=-60.0,
-                                   log_path=str(tmp_path / "box.log"))
+                                   log_path=str(tmp_path / "box.log"),
+                                   page_header=page_header)
 
     def send(self, media_name, **extra):
         data = {"To": "+15550123", "From": "+15550100", "StatusCallback": self.cb.url,
@@ -105,6 +106,28 @@ def test_real_document_arrives_identical(spandsp_rig):
     for a, b in zip(sent_pages, got_pages):
         assert a.shape == b.shape
         assert (a == b).all()
+
+
+def test_page_header_line_is_printed_on_every_page(tmp_path):
+    # With the header on (the box's default), each page arrives with the date, the
+    # sender and "PAGE n/m" drawn into rows 8 to 28 (7 glyph rows x 3 at fine);
+    # every other row is the page as it was sent.
+    rig = Rig(tmp_path, "spandsp", page_header=True)
+    try:
+        n = _fax_tiff(rig.media_dir / "doc.tif", pages=2)
+        rig.send("doc.tif")
+        cbs = rig.callbacks_until_final()
+        assert cbs[-1][0]["FaxStatus"] == "delivered"
+        received = sorted(p for p in os.listdir(rig.rx_dir) if p.endswith(".tif"))
+        sent = demo.tiff_pages(str(rig.media_dir / "doc.tif"))
+        got = demo.tiff_pages(str(rig.rx_dir / received[-1]))
+        assert len(got) == n
+        for a, b in zip(sent, got):
+            differ = sorted(set(int(r) for r in (a != b).any(axis=1).nonzero()[0]))
+            assert differ and min(differ) >= 8 and max(differ) <= 28
+            assert b[8:29, 48:200].any()  # the date's first digits are there
+    finally:
+        rig.close()
 
 
 def test_no_fax_machine_answers(silent_rig, tmp_path):

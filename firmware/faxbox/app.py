@@ -48,6 +48,11 @@ def make_send(board, config, log=_log, cancel_requested=None, line_lock=None):
 
     async def send(job, spool_dir):
         pages = call.SpoolPages(page_paths(spool_dir, job["num_pages"]), spool.PageReader)
+        if config.page_header:
+            import time
+            from faxbox import header
+            pages = header.HeaderPages(pages, config.station_id, time.localtime(),
+                                       config.station_name)
         sid = job["sid"]
         log("fax %s: calling %s, %d page(s)" % (sid, job["to"], pages.count))
         if line_lock is not None:

@@ -13,6 +13,11 @@ _DEFAULTS = {
     # The box's own station identifier sent to the far machine (TSI/CSI,
     # T.30 §5.3.6.2.9: up to 20 digits, '+' and space).
     "station_id": "",
+    # The header line printed at the top of every page sent: date and time, the
+    # station name and number, page n of m (US law, 47 U.S.C. 227(d), asks for the
+    # date, time and sender on every faxed page). Needs the clock set (NTP).
+    "page_header": True,
+    "station_name": "",
     # Root of the box's records: jobs/, outbox/, spool/.
     "data_dir": "data",
     # Public base URL of the API, e.g. "http://fax1.local"; used in `url`,

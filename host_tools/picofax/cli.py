@@ -242,6 +242,8 @@ def build_parser():
     s.add_argument("--auth-token", default=os.environ.get("PICOFAX_AUTH_TOKEN"))
     s.add_argument("--station-id", default="+1 555 0100", help="our TSI")
     s.add_argument("--wav", help="record every call to this WAV (one channel per direction)")
+    s.add_argument("--no-page-header", action="store_true",
+                   help="send pages exactly as given, without the header line")
     s.add_argument("--far-log", action="store_true",
                    help="also print the far machine's own log (SpanDSP's is very detailed)")
     s.add_argument("--call-in", metavar="TIFF",

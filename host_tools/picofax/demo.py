@@ -100,7 +100,7 @@ class BoxProcess:
 
     def __init__(self, data, rx_dir, account_sid, token, far="spandsp", noise_dbm0=-60.0,
                  show=None, log_path=None, wav=None, country=None, rings=None,
-                 extra_args=()):
+                 extra_args=(), page_header=False):
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         cmd = [sys.executable, "-u", "-m", "picofax.cli", "sim", "--port", str(self.port),
@@ -109,6 +109,9 @@ class BoxProcess:
                "--auth-token", token]
         if wav:
             cmd += ["--wav", wav]
+        if not page_header:
+            # Pages go out exactly as given, so they can be compared bit for bit.
+            cmd.append("--no-page-header")
         cmd += list(extra_args)
         if country:
             cmd += ["--country", country]

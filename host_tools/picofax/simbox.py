@@ -63,6 +63,8 @@ def build(args, log=log_line):
     if args.auth_token:
         cfg.auth_token = args.auth_token
     cfg.station_id = args.station_id
+    if getattr(args, "no_page_header", False):
+        cfg.page_header = False
     if getattr(args, "inbound_webhook", None):
         cfg.inbound_webhook_url = args.inbound_webhook
     os.makedirs(cfg.data_dir, exist_ok=True)
