@@ -248,3 +248,34 @@ def test_prepare_multi_page_pbm_and_heap():
         assert min(counts[20:1124]) == 1600 and max(counts[1124:]) == 0
     print("prepare: 3 pages, peak live heap %d octets" % _Probe.peak)
     assert _Probe.peak < 64 * 1024
+
+
+def test_prepare_ten_fine_pages_in_bounded_heap():
+    # Issue 5: ten fine pages converted under a 150,000-word heap without MemoryError;
+    # the peak live heap is printed (and bounded). 420 x 594 pages without resolution
+    # are A4: 594 rows * 0.5 mm = 297 mm -> 297 * 7.7 = 2286.9 -> 2287 rows at fine
+    # (rounded to the nearest row, as 1143.45 -> 1143 at standard above).
+    d = scratch()
+    src = d + "/doc10.pbm"
+    write_pbm(src, [(420, 594)] * 10)
+    spool_dir = d + "/job10"
+    try:
+        os.mkdir(spool_dir)
+    except OSError:
+        pass
+    real = spool.PageWriter
+    spool.PageWriter = _Probe
+    gc.collect()
+    _Probe.base = _mem_free() if _mem_free else 0
+    _Probe.peak = 0
+    try:
+        n = document.prepare(src, spool_dir, "fine")
+    finally:
+        spool.PageWriter = real
+
+    assert n == 10
+    for i in range(1, 11):
+        rd = spool.PageReader(spool.page_path(spool_dir, i))
+        assert (rd.width, rd.height, rd.y_res) == (1728, 2287, "fine")
+    print("prepare: 10 fine pages, peak live heap %d octets" % _Probe.peak)
+    assert _Probe.peak < 64 * 1024
