@@ -268,6 +268,20 @@ def test_inbound_from_spandsp(tmp_path):
     assert "line: answering after 2 rings (pattern 1)" in lines
 
 
+def test_inbound_person_calling_is_told_from_a_fax(tmp_path):
+    # A person calls the fax number and says hello: no CNG, no V.21. The box answers,
+    # hears speech while it listens between its DIS frames, and hangs up well before
+    # T1 (35 s) instead of sending DIS at the person.
+    out, sink, lines, board = _inbound(tmp_path, "US", 2, caller="voice")
+
+    assert out is not None and out.status == "failed", lines[-10:]
+    assert out.error_code == 39208
+    assert "person called" in out.error_message
+    assert out.duration_s < 20
+    assert not sink.pages
+    assert any("speech and no fax signal" in ln for ln in lines)
+
+
 def test_inbound_distinctive_ring_not_accepted_is_never_answered(tmp_path):
     # GR-506 pattern 2 (0.8/0.4/0.8/4.0 s) while only the normal ring is accepted:
     # the caller rings 8 times and gives up; the box never goes off hook.

@@ -12,11 +12,23 @@ from micropython import const
 
 from . import call
 from . import dialer
+from . import errors
 from . import ring
+from . import t30
 from . import t30rx
 
 BLOCK_SAMPLES = const(160)  # 20 ms at 8 kHz
 _HOLD_AFTER_MS = const(250)
+# Fax/voice discrimination after answering: a calling fax machine sends CNG and then
+# answers our DIS on V.21; a person talks. Speech (received level above _VOICE_DBM0
+# while we are listening, not sending) adding up to _VOICE_MS within the first
+# _VOICE_WINDOW_MS, with no fax signal at all, ends the call: the box hangs up
+# rather than send DIS at a person for T1 (35 s). The levels are a judgement: speech
+# on a line is around -20 dBm0; the V.21 receiver's carrier threshold is -43 dBm0.
+_VOICE_DBM0 = const(-40)
+_VOICE_MS = const(2000)
+_VOICE_WINDOW_MS = const(15000)
+ERR_VOICE_CALLER = (errors.LINE_VOICE_CALLER, errors.message(errors.LINE_VOICE_CALLER))
 
 
 async def wait_for_rings(board, st, log, max_wait_ms=None, counter=None):
@@ -68,15 +80,31 @@ async def receive_fax(board, fm, sink, log, ident="", line_cfg=None, max_wait_ms
         recv = t30rx.Receiver(modem, fm, sink, board.clock, log, ident=ident,
                               our_modems=call.our_modems(fm))
         recv.start()
+        t_answer = board.clock.ms()
+        fax_seen = False
+        voice_ms = 0
         while not recv.done:
             modem.tx(tx)
             await board.audio.exchange(tx, rx)
             modem.rx(rx)
             ev = modem.event()
             while ev is not None:
+                if ev[0] in (fm.EV_FRAME, fm.EV_CARRIER, fm.EV_TRAINED) or (
+                        ev[0] == fm.EV_TONE and ev[1] == fm.CNG):
+                    fax_seen = True
                 recv.on_event(ev)
                 ev = modem.event()
             recv.poll()
+            if fax_seen or board.clock.ms() - t_answer > _VOICE_WINDOW_MS:
+                continue
+            if modem.tx_idle() and modem.rx_level_dbm0() > _VOICE_DBM0:
+                voice_ms += BLOCK_SAMPLES // 8
+                if voice_ms >= _VOICE_MS:
+                    log("line: speech and no fax signal: a person called; hanging up")
+                    code, msg = ERR_VOICE_CALLER
+                    modem.tx_flush()
+                    return t30.Outcome("failed", code, msg, 0, None,
+                                       (board.clock.ms() - t_answer + 500) // 1000)
         end = board.clock.ms() + _HOLD_AFTER_MS
         while board.clock.ms() < end:
             modem.tx(tx)

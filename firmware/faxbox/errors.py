@@ -44,6 +44,7 @@ LINE_NO_DIAL_TONE = 39204
 LINE_EXTENSION = 39205
 LINE_BAD_NUMBER = 39206
 LINE_UNOBTAINABLE = 39207
+LINE_VOICE_CALLER = 39208
 
 _MESSAGES = {
     LINE_REORDER: "The network could not complete the call (reorder/congestion tone)",
@@ -52,6 +53,7 @@ _MESSAGES = {
     LINE_NO_DIAL_TONE: "No dial tone: check the phone line",
     LINE_EXTENSION: "An extension phone was picked up: the box hung up",
     LINE_BAD_NUMBER: "The number cannot be dialled (digits, * # A-D and , W P T only)",
+    LINE_VOICE_CALLER: "A person called, not a fax machine: the box hung up",
     LINE_UNOBTAINABLE: ("A steady tone after dialling: number unobtainable, or the exchange "
                         "did not take the digits"),
     BAD_REQUEST: "Bad request",

@@ -530,6 +530,11 @@ class Exchange:
         if caller == "box":
             log = self._far_log and (lambda ln: self._far_log("caller: " + ln))
             far = BoxCaller(pages, log=log)
+        elif caller == "voice":
+            # A person calling the fax number: "hello?" three times over 15 s.
+            speech = babble(4.0)
+            gap = np.zeros(SAMPLE_RATE_HZ)
+            far = VoiceAnswerer(np.concatenate([speech, gap] * 3))
         elif caller == "spandsp":
             from picofax.exchange import _spandsp
             term = _spandsp().FaxTerminal(calling=True, ident="SPANDSP", tx_file=tx_file)
