@@ -559,6 +559,23 @@ def check_malformed_requests_get_4xx_and_box_keeps_serving(base, port, http):
     assert ok.status_code == 200 and ok.json()["meta"]["key"] == "faxes"
 
 
+def test_no_path_reaches_outside_the_data_folder(box, tmp_path):
+    # A file next to the data folder that a traversal would reach.
+    secret = os.path.join(os.path.dirname(box.box.config.data_dir), "secret.txt")
+    with open(secret, "w") as f:
+        f.write("not for the API")
+    sid = "FX" + "0" * 32
+    for path in ("/v1/Faxes/..%2F..%2Fsecret.txt", "/v1/Faxes/../secret.txt",
+                 "/v1/Faxes/%2e%2e/%2e%2e/secret.txt",
+                 "/v1/Faxes/%s/Media/..%%2F..%%2F..%%2Fsecret.txt" % sid,
+                 "/v1/Faxes/%s/Media/ME%s" % (sid, "." * 32),
+                 "/v1/Faxes/FX..%2F..%2F..%2F..%2Fsecret"):
+        r = box.http.get(box.base + path)
+
+        assert r.status_code in (400, 404), (path, r.status_code)
+        assert b"not for the API" not in r.content
+
+
 def test_malformed_and_oversized_requests(box):
     check_malformed_requests_get_4xx_and_box_keeps_serving(box.base, box.port, box.http)
 
