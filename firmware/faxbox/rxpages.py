@@ -1,6 +1,14 @@
 # Where received pages go: page data from the T.30 receiver is decoded row by row
 # (faxt4) and written to the spool as page files (spool.PageWriter), so a received
 # page is never held whole in RAM and a power cut leaves whole pages only.
+#
+# Known shortcoming on rp2 hardware: the rows are written to flash while the page is
+# still arriving (phase C). A flash sector erase stops interrupts for 45 ms typically
+# and up to 400 ms, which the audio path (firmware/cmodules/audio, its rings hold
+# 256 ms) does not cover, so a received page can lose lines or its carrier on the
+# device. The fix is to keep each page's coded data in RAM during phase C (MMR pages
+# are 10-60 KB) and write it between pages, with the audio rings sized for one erase;
+# it is not done yet. The sim board and the host are not affected.
 import os
 
 from faxbox import spool

@@ -59,6 +59,31 @@ void fa_engine_lost(fa_engine_t *e, uint32_t blocks)
     e->lost = e->lost + blocks;
 }
 
+int fa_engine_pick_half(int done0, int done1, int busy0, uint32_t gap_us, uint32_t *lost)
+{
+    uint32_t elapsed = (gap_us + FA_DMA_BLOCK_US / 2u) / FA_DMA_BLOCK_US;
+    int half;
+
+    *lost = 0u;
+    if (done0 == 0 && done1 == 0) {
+        return -1;
+    }
+    if (done0 != 0 && done1 != 0) {
+        /* Both completed since the last run, so the chain has restarted the
+           older one, which is being overwritten: only the idle half is whole. */
+        half = busy0 != 0 ? 1 : 0;
+        if (elapsed < 2u) {
+            elapsed = 2u;
+        }
+    } else {
+        half = done0 != 0 ? 0 : 1;
+    }
+    if (elapsed > 1u) {
+        *lost = elapsed - 1u;
+    }
+    return half;
+}
+
 int fa_engine_exchange(fa_engine_t *e, const int16_t *out, int16_t *inp, int n)
 {
     if (n != FA_BLOCK_SAMPLES) {

@@ -33,6 +33,7 @@
 /* Blocks of silence queued to send at start: Python's jitter margin on the
    transmit side, and the fixed extra delay of the echo path (40 ms). */
 #define FA_TX_PRIME_BLOCKS      2
+#define FA_DMA_BLOCK_US         ((1000000 / FA_RATE_HZ) * FA_DMA_BLOCK_SAMPLES)
 
 typedef struct {
     fx_ring_t rx;                           /* line -> Python */
@@ -59,6 +60,14 @@ void fa_engine_block(fa_engine_t *e, const int16_t *rx_done, int16_t *tx_next, i
    that much silence to Python and drops that much of what Python queued to send,
    so both directions keep their sample count (the modems' timing). */
 void fa_engine_lost(fa_engine_t *e, uint32_t blocks);
+
+/* Interrupt side: which half of the receive ping-pong holds the newest whole
+   block, given which halves' channels signalled completion (done0, done1), whether
+   half 0's channel is busy again, and the time since the last interrupt. Sets
+   *lost to the DMA blocks that went by unserviced (for fa_engine_lost()); counted
+   from the time, exact while the interrupt latency stays under half a block.
+   Returns -1 when neither half is done. */
+int fa_engine_pick_half(int done0, int done1, int busy0, uint32_t gap_us, uint32_t *lost);
 
 /* Python side: when a whole received block is queued, queues n samples of out
    to send, copies the oldest received block into inp and returns 1; returns 0

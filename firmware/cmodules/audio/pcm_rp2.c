@@ -21,8 +21,9 @@
  * a stall the DMA keeps clocking the line (the PCM clocks never stop, so the DAA
  * keeps its PLL and the call), but the interrupt cannot run: received halves are
  * overwritten and the two transmit halves are sent again and again. When the
- * interrupt runs again it measures the gap with the microsecond timer and calls
- * fa_engine_lost(): Python gets silence in place of the lost samples and the
+ * interrupt runs again it measures the gap with the microsecond timer, takes
+ * only the newest whole half and calls fa_engine_lost() for the rest: Python
+ * gets silence in place of the lost samples and the
  * same number of queued transmit samples are dropped, so both directions keep
  * their sample count, and stats() counts the lost blocks. The audio of the gap
  * is still gone: a 45 ms hole kills a non-ECM page line or an ECM frame, a
@@ -49,7 +50,6 @@
 
 #define HALF_OCTETS     (FA_DMA_BLOCK_SAMPLES * 2)
 #define HALF_RING_BITS  8       /* 1 << 8 = 256 octets = one half */
-#define BLOCK_US        ((1000000 * FA_DMA_BLOCK_SAMPLES) / FA_RATE_HZ)
 
 typedef char half_is_ring[(HALF_OCTETS == (1 << HALF_RING_BITS)) ? 1 : -1];
 
@@ -76,7 +76,7 @@ static void __not_in_flash_func(pcm_dma_isr)(void)
 {
     uint32_t pending = dma_hw->ints1 & pcm.irq_mask;
     uint32_t now;
-    uint32_t gap_us;
+    uint32_t lost;
     int half;
 
     if (pending == 0u) {
@@ -84,16 +84,15 @@ static void __not_in_flash_func(pcm_dma_isr)(void)
     }
     dma_hw->ints1 = pending;
     now = time_us_32();
-    gap_us = now - pcm.last_us;
+    half = fa_engine_pick_half((pending & (1u << pcm.rx_ch[0])) != 0u,
+                               (pending & (1u << pcm.rx_ch[1])) != 0u,
+                               dma_channel_is_busy((unsigned) pcm.rx_ch[0]),
+                               now - pcm.last_us, &lost);
     pcm.last_us = now;
-    if (gap_us > BLOCK_US + BLOCK_US / 2u) {
-        fa_engine_lost(pcm.engine, (gap_us + BLOCK_US / 2u) / BLOCK_US - 1u);
+    if (lost > 0u) {
+        fa_engine_lost(pcm.engine, lost);
     }
-    for (half = 0; half < 2; half++) {
-        if ((pending & (1u << pcm.rx_ch[half])) != 0u) {
-            fa_engine_block(pcm.engine, rx_dma[half], tx_dma[half], FA_DMA_BLOCK_SAMPLES);
-        }
-    }
+    fa_engine_block(pcm.engine, rx_dma[half], tx_dma[half], FA_DMA_BLOCK_SAMPLES);
     if (pcm.wake != 0) {
         pcm.wake(pcm.wake_arg);
     }

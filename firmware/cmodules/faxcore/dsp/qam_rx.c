@@ -5,6 +5,10 @@
 #include "qam_dds.h"
 #include "qam_tables.h"
 
+/* Signed halves of a packed word (uint16 -> int16 wraps in two's complement, as on every target here). */
+#define LOW16(w)    ((int32_t) (int16_t) (uint16_t) ((w) & 0xFFFFu))
+#define HIGH16(w)   ((int32_t) (int16_t) (uint16_t) ((w) >> 16))
+
 /* Power meter time constant: 2^5 = 32 samples (4 ms). */
 #define POWER_SHIFT         5
 /* Gardner loop: proportional error is 2^-timing_shift; frequency 2^-(that + TIMING_FREQ_EXTRA). */
@@ -14,12 +18,15 @@
 /* A clock offset of more than about 1000 ppm is not tracked. */
 #define STEP_LIMIT_SHIFT    10
 
-void qam_rx_init(qam_rx_t *m, const int16_t *rrc, int taps, uint32_t carrier_rate,
+void qam_rx_init(qam_rx_t *m, const int32_t *rrc, int taps, uint32_t carrier_rate,
                  int32_t half_symbol_q16, int timing_shift)
 {
     m->rrc = rrc;
     m->taps = (taps > QAM_RX_MAX_TAPS) ? QAM_RX_MAX_TAPS : taps;
-    m->carrier_rate = carrier_rate;
+    /* Turn fraction (2^32 = one turn) -> whole 1/QAM_CARRIER_STEPS turns,
+       rounded: (rate >> 8) < 2^24, times 80 < 2^31, then >> 24. */
+    m->carrier_step = (int) ((((carrier_rate >> 8) * QAM_CARRIER_STEPS) + (1u << 23)) >> 24)
+                      % QAM_CARRIER_STEPS;
     m->half_symbol_q16 = half_symbol_q16;
     m->timing_shift = timing_shift;
     m->power = 0;
@@ -30,11 +37,9 @@ void qam_rx_restart(qam_rx_t *m)
 {
     int i;
 
-    m->carrier_phase = 0;
-    m->carrier_freq_adj = 0;
+    m->carrier_idx = 0;
     for (i = 0; i < 2 * QAM_RX_MAX_TAPS; i++) {
-        m->bb_re[i] = 0;
-        m->bb_im[i] = 0;
+        m->bb[i] = 0;
     }
     m->bb_pos = 0;
     m->next_t_q16 = m->half_symbol_q16;
@@ -53,8 +58,7 @@ void qam_rx_restart(qam_rx_t *m)
     m->agc_q12 = 4096;
     m->agc_lim = 0x7FFFFFFF / 4096;
     for (i = 0; i < 2 * QAM_RX_EQ_LEN; i++) {
-        m->x_re[i] = 0;
-        m->x_im[i] = 0;
+        m->x[i] = 0;
     }
     m->x_pos = 0;
     for (i = 0; i < QAM_RX_EQ_LEN; i++) {
@@ -124,13 +128,12 @@ static int16_t apply_agc(const qam_rx_t *m, int32_t y)
 static qam_point_t interpolate(const qam_rx_t *m, int32_t frac_q16)
 {
     int phase = (int) ((frac_q16 * QAM_RX_PHASES) >> 16);
-    const int16_t *h;
-    const int16_t *re;
-    const int16_t *im;
+    const int32_t *h;
+    const int32_t *h_end;
+    const uint32_t *x;
     int32_t acc_re = 0;     /* Q15 x Q15 = Q30 */
     int32_t acc_im = 0;
     qam_point_t out;
-    int k;
 
     if (phase >= QAM_RX_PHASES) {
         phase = QAM_RX_PHASES - 1;
@@ -139,12 +142,15 @@ static qam_point_t interpolate(const qam_rx_t *m, int32_t frac_q16)
         phase = 0;
     }
     h = m->rrc + phase * m->taps;
+    h_end = h + m->taps;
     /* Newest sample at index bb_pos + taps of the doubled ring; tap k looks k back. */
-    re = &m->bb_re[m->bb_pos + m->taps];
-    im = &m->bb_im[m->bb_pos + m->taps];
-    for (k = 0; k < m->taps; k++) {
-        acc_re += (int32_t) re[-k] * h[k];
-        acc_im += (int32_t) im[-k] * h[k];
+    x = &m->bb[m->bb_pos + m->taps];
+    while (h < h_end) {
+        uint32_t x0 = *x--;
+        int32_t h0 = *h++;
+
+        acc_re += LOW16(x0) * h0;
+        acc_im += HIGH16(x0) * h0;
     }
     /* >> 15: Q30 -> Q15; then the AGC takes it to Q12 constellation units. */
     out.re = apply_agc(m, acc_re >> 15);
@@ -154,14 +160,15 @@ static qam_point_t interpolate(const qam_rx_t *m, int32_t frac_q16)
 
 static void push_eq(qam_rx_t *m, qam_point_t p)
 {
+    uint32_t w;
+
     m->x_pos++;
     if (m->x_pos >= QAM_RX_EQ_LEN) {
         m->x_pos = 0;
     }
-    m->x_re[m->x_pos] = p.re;
-    m->x_im[m->x_pos] = p.im;
-    m->x_re[m->x_pos + QAM_RX_EQ_LEN] = p.re;
-    m->x_im[m->x_pos + QAM_RX_EQ_LEN] = p.im;
+    w = (uint32_t) (uint16_t) p.re | ((uint32_t) (uint16_t) p.im << 16);
+    m->x[m->x_pos] = w;
+    m->x[m->x_pos + QAM_RX_EQ_LEN] = w;
 }
 
 /*
@@ -241,24 +248,28 @@ int qam_rx_sample(qam_rx_t *m, int16_t x)
     int32_t sq = ((int32_t) x * x) >> 1;    /* Q30 >> 1: fits with headroom */
     int16_t c;
     int16_t s;
+    uint32_t w;
     qam_point_t p;
 
     m->power += (sq - m->power) >> POWER_SHIFT;
 
     /* Mix down: x cos - j x sin, Q15 x Q15 >> 15 -> Q15. */
-    c = qam_dds_cos(m->carrier_phase);
-    s = qam_dds_sin(m->carrier_phase);
-    m->carrier_phase += m->carrier_rate + (uint32_t) m->carrier_freq_adj;
+    c = qam_carrier_q15[m->carrier_idx + QAM_CARRIER_QUARTER];
+    s = qam_carrier_q15[m->carrier_idx];
+    m->carrier_idx += m->carrier_step;
+    if (m->carrier_idx >= QAM_CARRIER_STEPS) {
+        m->carrier_idx -= QAM_CARRIER_STEPS;
+    }
     /* Doubled ring: each sample is stored at bb_pos and bb_pos + taps, so the
        last taps samples are always bb[bb_pos + 1 .. bb_pos + taps], newest last. */
     m->bb_pos++;
     if (m->bb_pos >= m->taps) {
         m->bb_pos = 0;
     }
-    m->bb_re[m->bb_pos] = (int16_t) (((int32_t) x * c) >> 15);
-    m->bb_im[m->bb_pos] = (int16_t) (-(((int32_t) x * s) >> 15));
-    m->bb_re[m->bb_pos + m->taps] = m->bb_re[m->bb_pos];
-    m->bb_im[m->bb_pos + m->taps] = m->bb_im[m->bb_pos];
+    w = (uint32_t) (uint16_t) (int16_t) (((int32_t) x * c) >> 15)
+        | ((uint32_t) (uint16_t) (int16_t) (-(((int32_t) x * s) >> 15)) << 16);
+    m->bb[m->bb_pos] = w;
+    m->bb[m->bb_pos + m->taps] = w;
 
     m->next_t_q16 -= 1 << 16;
     if (m->next_t_q16 > 0) {
@@ -290,22 +301,26 @@ qam_point_t qam_rx_raw_symbol(const qam_rx_t *m)
 
 qam_point_t qam_rx_symbol(qam_rx_t *m)
 {
-    const int16_t *xr = &m->x_re[m->x_pos + 1];
-    const int16_t *xi = &m->x_im[m->x_pos + 1];
+    const uint32_t *x = &m->x[m->x_pos + 1];
+    const int32_t *pr = m->c_re;
+    const int32_t *pi = m->c_im;
+    const int32_t *pr_end = pr + QAM_RX_EQ_LEN;
     int32_t acc_re = 0;     /* Q12 x Q14 = Q26 */
     int32_t acc_im = 0;
     int16_t c;
     int16_t s;
     qam_point_t y;
-    int k;
 
-    /* xr[0] is the oldest input, xr[QAM_RX_EQ_LEN - 1] the newest. */
-    for (k = 0; k < QAM_RX_EQ_LEN; k++) {
-        int32_t cr = m->c_re[k] >> 14;     /* Q28 -> Q14 */
-        int32_t ci = m->c_im[k] >> 14;
+    /* x[0] is the oldest input, x[QAM_RX_EQ_LEN - 1] the newest. */
+    while (pr < pr_end) {
+        uint32_t w = *x++;
+        int32_t xr = LOW16(w);
+        int32_t xi = HIGH16(w);
+        int32_t cr = *pr++ >> 14;     /* Q28 -> Q14 */
+        int32_t ci = *pi++ >> 14;
 
-        acc_re += xr[k] * cr - xi[k] * ci;
-        acc_im += xr[k] * ci + xi[k] * cr;
+        acc_re += xr * cr - xi * ci;
+        acc_im += xr * ci + xi * cr;
     }
     /* >> 14: Q26 -> Q12. */
     m->z.re = fx_sat16(acc_re >> 14);
@@ -407,13 +422,11 @@ void qam_rx_scale_eq(qam_rx_t *m, qam_cplx32_t obs, qam_point_t ref)
 }
 
 /* Keep a Q28 coefficient within +-4.0 so that the filter sums cannot overflow. */
-static int32_t clamp_coeff(int32_t c)
+static inline int32_t clamp_coeff(int32_t c)
 {
-    if (c > (1 << 30)) {
-        return 1 << 30;
-    }
-    if (c < -(1 << 30)) {
-        return -(1 << 30);
+    /* In range exactly when c + 2^30 lies in 0..2^31 (unsigned): one test on the usual path. */
+    if ((uint32_t) c + (1u << 30) > (1u << 31)) {
+        return (c < 0) ? -(1 << 30) : (1 << 30);
     }
     return c;
 }
@@ -427,20 +440,27 @@ int32_t qam_rx_adapt(qam_rx_t *m, qam_point_t y, qam_point_t d, int mu_shift, in
     int32_t u_re;
     int32_t u_im;
     int32_t pe;
-    const int16_t *xr = &m->x_re[m->x_pos + 1];
-    const int16_t *xi = &m->x_im[m->x_pos + 1];
+    const uint32_t *x = &m->x[m->x_pos + 1];
+    int32_t *pr = m->c_re;
+    int32_t *pi = m->c_im;
+    int32_t *pr_end = pr + QAM_RX_EQ_LEN;
     /* (Q12 >> 1) x Q12 = Q23 product into Q28 coefficients: << 5, less mu_shift. */
     int sh = mu_shift - 5;
-    int k;
 
     /* Error back in the equaliser's frame: e * e^{+j eq_phase}, Q12, halved
        (>> 16 instead of >> 15) so that the products below fit. */
     u_re = (e_re * c - e_im * s) >> 16;
     u_im = (e_im * c + e_re * s) >> 16;
-    for (k = 0; k < QAM_RX_EQ_LEN; k++) {
+    while (pr < pr_end) {
+        uint32_t w = *x++;
+        int32_t xr = LOW16(w);
+        int32_t xi = HIGH16(w);
+
         /* c += mu u conj(x) */
-        m->c_re[k] = clamp_coeff(m->c_re[k] + ((u_re * xr[k] + u_im * xi[k]) >> sh));
-        m->c_im[k] = clamp_coeff(m->c_im[k] + ((u_im * xr[k] - u_re * xi[k]) >> sh));
+        *pr = clamp_coeff(*pr + ((u_re * xr + u_im * xi) >> sh));
+        *pi = clamp_coeff(*pi + ((u_im * xr - u_re * xi) >> sh));
+        pr++;
+        pi++;
     }
 
     /* Phase error Im{y conj(d)}: each product Q24 >> 8 -> Q16, about

@@ -29,9 +29,9 @@ typedef struct {
 
 typedef struct {
     /* Configuration */
-    const int16_t *rrc;             /* Q15 [phase][tap] interpolating matched filter */
+    const int32_t *rrc;             /* Q15 [phase][tap] interpolating matched filter */
     int taps;
-    uint32_t carrier_rate;          /* nominal DDS increment per sample */
+    int carrier_step;               /* carrier advance per sample, 1/QAM_CARRIER_STEPS turns */
     int32_t half_symbol_q16;        /* nominal T/2 in samples, Q16 */
     int timing_shift;               /* Gardner error (Q24) -> Q16 samples */
 
@@ -39,10 +39,10 @@ typedef struct {
     int32_t power;
 
     /* Demodulator */
-    uint32_t carrier_phase;
-    int32_t carrier_freq_adj;       /* DDS increment correction, turn fraction */
-    int16_t bb_re[2 * QAM_RX_MAX_TAPS];     /* Q15, doubled ring for linear reads */
-    int16_t bb_im[2 * QAM_RX_MAX_TAPS];
+    int carrier_idx;                /* carrier phase, 0..QAM_CARRIER_STEPS-1 (1/80 turns) */
+    /* Q15 baseband, doubled ring for linear reads; one word per sample:
+       re in the low 16 bits, im in the high 16 bits (two's complement). */
+    uint32_t bb[2 * QAM_RX_MAX_TAPS];
     int bb_pos;
 
     /* Symbol timing */
@@ -62,9 +62,9 @@ typedef struct {
     int32_t agc_q12;                /* baseband (Q15) -> constellation units (Q12), Q12 */
     int32_t agc_lim;                /* largest |filter output| the gain can take without overflow */
 
-    /* Equaliser: T/2 spaced input ring (Q12), coefficients Q28 */
-    int16_t x_re[2 * QAM_RX_EQ_LEN];
-    int16_t x_im[2 * QAM_RX_EQ_LEN];
+    /* Equaliser: T/2 spaced input ring (Q12, doubled for linear reads, one
+       word per input: re in the low 16 bits, im in the high), coefficients Q28 */
+    uint32_t x[2 * QAM_RX_EQ_LEN];
     int x_pos;
     int32_t c_re[QAM_RX_EQ_LEN];
     int32_t c_im[QAM_RX_EQ_LEN];
@@ -77,7 +77,14 @@ typedef struct {
     qam_point_t z;                  /* last equaliser output before rotation, Q12 */
 } qam_rx_t;
 
-void qam_rx_init(qam_rx_t *m, const int16_t *rrc, int taps, uint32_t carrier_rate,
+/*
+ * rrc, taps: a qam_rx_rrc_* table and its QAM_RX_*_TAPS.
+ * carrier_rate: QAM_DDS_RATE(hz) of the carrier, which must be a multiple of
+ * 100 Hz (1700 and 1800 Hz here): the mixer steps through the exact
+ * qam_carrier_q15 table. The residual phase and frequency offset of the far
+ * end is removed after the equaliser (eq_phase, eq_freq).
+ */
+void qam_rx_init(qam_rx_t *m, const int32_t *rrc, int taps, uint32_t carrier_rate,
                  int32_t half_symbol_q16, int timing_shift);
 
 /* Restart the demodulator state (not the power meter) for a new carrier. */

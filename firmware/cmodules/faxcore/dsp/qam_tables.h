@@ -8,26 +8,38 @@
 #define QAM_SIN_STEPS 256
 /* One period of sine plus a guard entry, Q15. */
 extern const int16_t qam_sin_q15[257];
+#define QAM_CARRIER_STEPS 80  /* 1/80 turn = 100 Hz per sample at 8 kHz */
+#define QAM_CARRIER_QUARTER 20
+/* sin(2 pi k / QAM_CARRIER_STEPS), Q15, with a quarter turn more for the cosine. */
+extern const int16_t qam_carrier_q15[100];
 #define QAM_LEVEL_STEPS 64
 /* 10^(-k/20) for k = 0..QAM_LEVEL_STEPS-1 dB, Q15. */
 extern const int16_t qam_level_q15[64];
 
-/* Transmit pulse shapers: Q14, peak 1.0, [phase][tap] flattened. */
+/*
+ * Transmit modulators: [n mod PERIOD][tap, oldest symbol first] of the RRC pulse
+ * shaper (Q14, peak 1.0) times the carrier at sample n, packed one word per
+ * tap: h cos in the low 16 bits, h sin in the high 16 bits (two's complement).
+ * A symbol is due at each sample n where (STEP n) mod PHASES < STEP.
+ */
 #define QAM_SYM_Q 12      /* constellation co-ordinates are Q12 */
 #define QAM_TX_BB_SHIFT 14 /* Q12 x Q14 sum -> Q12 baseband */
 #define QAM_TX_GAIN_Q 13  /* modulator gains below are Q13 */
 #define QAM_TX_V29_PHASES 10  /* 2400 Bd: 10 phases, step 3 per sample */
 #define QAM_TX_V29_STEP 3
 #define QAM_TX_V29_SPAN 9
-extern const int16_t qam_tx_rrc_v29[90];
+#define QAM_TX_V29_PERIOD 80
+extern const uint32_t qam_tx_mod_v29[720];
 #define QAM_TX_V27_4800_PHASES 5  /* 1600 Bd: 5 phases, step 1 per sample */
 #define QAM_TX_V27_4800_STEP 1
 #define QAM_TX_V27_4800_SPAN 9
-extern const int16_t qam_tx_rrc_v27_4800[45];
+#define QAM_TX_V27_4800_PERIOD 40
+extern const uint32_t qam_tx_mod_v27_4800[360];
 #define QAM_TX_V27_2400_PHASES 20  /* 1200 Bd: 20 phases, step 3 per sample */
 #define QAM_TX_V27_2400_STEP 3
 #define QAM_TX_V27_2400_SPAN 9
-extern const int16_t qam_tx_rrc_v27_2400[180];
+#define QAM_TX_V27_2400_PERIOD 40
+extern const uint32_t qam_tx_mod_v27_2400[360];
 
 /* Q13 gains from the modulator output to a 0 dBm0 signal, per mode. */
 #define QAM_TX_GAIN_V29_9600 13276 /* mean symbol power 13.500 */
@@ -37,12 +49,13 @@ extern const int16_t qam_tx_rrc_v27_2400[180];
 
 /* Receive interpolating RRC filters: Q15, unity DC gain, [phase][tap]. */
 #define QAM_RX_PHASES 16
+/* int32 (values Q15) so that the M0+ loads them with post-increment. */
 #define QAM_RX_V29_TAPS 27
-extern const int16_t qam_rx_rrc_v29[432];
+extern const int32_t qam_rx_rrc_v29[432];
 #define QAM_RX_V27_4800_TAPS 31
-extern const int16_t qam_rx_rrc_v27_4800[496];
+extern const int32_t qam_rx_rrc_v27_4800[496];
 #define QAM_RX_V27_2400_TAPS 41
-extern const int16_t qam_rx_rrc_v27_2400[656];
+extern const int32_t qam_rx_rrc_v27_2400[656];
 
 /*
  * AGC numerators: gain_q12 = QAM_RX_AGC_x / isqrt(mean square input) brings

@@ -1,29 +1,37 @@
 /*
- * qam_tx.c - polyphase root-raised-cosine pulse shaper and carrier modulator.
+ * qam_tx.c - root-raised-cosine pulse shaper and carrier modulator, one
+ * table-driven multiply-accumulate per symbol and quadrature.
  */
 #include "qam_tx.h"
-#include "qam_dds.h"
 #include "qam_tables.h"
 
-void qam_tx_init(qam_tx_t *m, const int16_t *rrc, int phases, int step, int span,
-                 uint32_t carrier_rate, int32_t gain0_q13, int level_dbm0)
+/* The generated tables and the unrolled sum below assume nine taps. */
+#if QAM_TX_SPAN != 9 || QAM_TX_V29_SPAN != QAM_TX_SPAN || QAM_TX_V27_4800_SPAN != QAM_TX_SPAN \
+    || QAM_TX_V27_2400_SPAN != QAM_TX_SPAN
+#error "qam_tx_block is written out for 9 taps: regenerate or rewrite it"
+#endif
+
+/* Signed halves of a packed word (uint16 -> int16 wraps in two's complement, as on every target here). */
+#define LOW16(w)    ((int32_t) (int16_t) (uint16_t) ((w) & 0xFFFFu))
+#define HIGH16(w)   ((int32_t) (int16_t) (uint16_t) ((w) >> 16))
+
+void qam_tx_init(qam_tx_t *m, const uint32_t *mod, int period, int phases, int step,
+                 int32_t gain0_q13, int level_dbm0)
 {
     int i;
     int att_db;
 
-    for (i = 0; i < QAM_TX_MAX_SPAN; i++) {
-        m->hist_re[i] = 0;
-        m->hist_im[i] = 0;
+    for (i = 0; i < 2 * QAM_TX_SPAN; i++) {
+        m->hist[i] = 0;
     }
     m->newest = 0;
-    m->span = (span > QAM_TX_MAX_SPAN) ? QAM_TX_MAX_SPAN : span;
     m->phases = phases;
     m->step = step;
-    /* Start just before a symbol instant so that the first sample takes one. */
-    m->baud_phase = phases - step;
-    m->rrc = rrc;
-    m->carrier_phase = 0;
-    m->carrier_rate = carrier_rate;
+    /* Sample 0 is at shaper phase 0, so it takes the first symbol. */
+    m->baud_phase = 0;
+    m->n = 0;
+    m->period = period;
+    m->mod = mod;
 
     /* Levels above 0 dBm0 are clamped to 0; below the table to its end. */
     att_db = -level_dbm0;
@@ -37,64 +45,67 @@ void qam_tx_init(qam_tx_t *m, const int16_t *rrc, int phases, int step, int span
     m->gain_q13 = (gain0_q13 * qam_level_q15[att_db]) >> 15;
 }
 
-int qam_tx_need_symbol(qam_tx_t *m)
-{
-    return (m->baud_phase + m->step) >= m->phases;
-}
-
 void qam_tx_push(qam_tx_t *m, qam_point_t p)
 {
+    uint32_t w = ((uint32_t) (uint16_t) p.re) | ((uint32_t) (uint16_t) p.im << 16);
+
     m->newest++;
-    if (m->newest >= m->span) {
+    if (m->newest >= QAM_TX_SPAN) {
         m->newest = 0;
     }
-    m->hist_re[m->newest] = p.re;
-    m->hist_im[m->newest] = p.im;
+    m->hist[m->newest] = w;
+    m->hist[m->newest + QAM_TX_SPAN] = w;
 }
 
-int16_t qam_tx_sample(qam_tx_t *m)
+/* One tap: Q12 symbol x Q14 shaper-carrier word, re x cos minus im x sin, Q26. */
+#define QAM_TX_TAP(acc, h, t, i) \
+    ((acc) += LOW16((h)[i]) * LOW16((t)[i]) - HIGH16((h)[i]) * HIGH16((t)[i]))
+
+int qam_tx_block(qam_tx_t *m, int16_t amp[], int max_len, qam_tx_next_t next, void *user)
 {
-    const int16_t *taps;
-    int32_t acc_re = 0;     /* Q12 x Q14 = Q26 */
-    int32_t acc_im = 0;
-    int32_t i_bb;           /* Q12 */
-    int32_t q_bb;           /* Q12 */
-    int32_t pass;           /* Q12 passband */
-    int i;
+    const uint32_t *mod = m->mod;
+    const int32_t gain_q13 = m->gain_q13;
+    const int step = m->step;
+    const int phases = m->phases;
+    const int period = m->period;
+    int baud_phase = m->baud_phase;
+    int n = m->n;
     int k;
 
-    m->baud_phase += m->step;
-    if (m->baud_phase >= m->phases) {
-        m->baud_phase -= m->phases;
-    }
-    taps = m->rrc + m->baud_phase * m->span;
-    k = m->newest;
-    for (i = 0; i < m->span; i++) {
-        acc_re += (int32_t) m->hist_re[k] * taps[i];
-        acc_im += (int32_t) m->hist_im[k] * taps[i];
-        k = (k == 0) ? (m->span - 1) : (k - 1);
-    }
-    /* >> QAM_TX_BB_SHIFT: Q26 -> Q12. */
-    i_bb = acc_re >> QAM_TX_BB_SHIFT;
-    q_bb = acc_im >> QAM_TX_BB_SHIFT;
+    for (k = 0; k < max_len; k++) {
+        const uint32_t *tab = &mod[n * QAM_TX_SPAN];
+        const uint32_t *h;
+        int32_t acc = 0;    /* Q12 x Q14 = Q26 passband */
+        qam_point_t p;
 
-    /* Q12 x Q15 products scaled back by >> 15 separately, so their sum cannot overflow. */
-    pass = ((i_bb * qam_dds_cos(m->carrier_phase)) >> 15)
-           - ((q_bb * qam_dds_sin(m->carrier_phase)) >> 15);
-    m->carrier_phase += m->carrier_rate;
-
-    /* Q12 x Q13 gain -> >> 13 gives output samples; saturate. */
-    return fx_sat16((pass * m->gain_q13) >> QAM_TX_GAIN_Q);
-}
-
-int qam_tx_drained(const qam_tx_t *m)
-{
-    int i;
-
-    for (i = 0; i < m->span; i++) {
-        if (m->hist_re[i] != 0 || m->hist_im[i] != 0) {
-            return 0;
+        if (baud_phase < step) {
+            if (!next(user, &p)) {
+                break;
+            }
+            qam_tx_push(m, p);
         }
+        /* Oldest to newest; written out for the nine taps of QAM_TX_SPAN. */
+        h = &m->hist[m->newest + 1];
+        QAM_TX_TAP(acc, h, tab, 0);
+        QAM_TX_TAP(acc, h, tab, 1);
+        QAM_TX_TAP(acc, h, tab, 2);
+        QAM_TX_TAP(acc, h, tab, 3);
+        QAM_TX_TAP(acc, h, tab, 4);
+        QAM_TX_TAP(acc, h, tab, 5);
+        QAM_TX_TAP(acc, h, tab, 6);
+        QAM_TX_TAP(acc, h, tab, 7);
+        QAM_TX_TAP(acc, h, tab, 8);
+        if (++n >= period) {
+            n = 0;
+        }
+        baud_phase += step;
+        if (baud_phase >= phases) {
+            baud_phase -= phases;
+        }
+        /* >> QAM_TX_BB_SHIFT: Q26 -> Q12 passband; x Q13 gain >> 13 -> samples; saturate. */
+        amp[k] = fx_sat16(((acc >> QAM_TX_BB_SHIFT) * gain_q13) >> QAM_TX_GAIN_Q);
     }
-    return 1;
+    m->baud_phase = baud_phase;
+    m->n = n;
+    return k;
 }

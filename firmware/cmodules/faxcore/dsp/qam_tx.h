@@ -2,9 +2,11 @@
  * qam_tx.h - pulse shaper and carrier modulator shared by the V.29 and
  * V.27ter transmitters.
  *
- * Symbols (Q12 co-ordinates) go through a polyphase root-raised-cosine filter
- * at baseband and are then moved up to the carrier:
- *     out = gain * (I cos(wt) - Q sin(wt)).
+ * Symbols (Q12 co-ordinates) are shaped by a root-raised-cosine filter and
+ * moved up to the carrier in one step:
+ *     out = gain * (I cos(wt) - Q sin(wt)) = gain * sum_i (I_i hc_i - Q_i hs_i)
+ * where hc, hs are the generated shaper-times-carrier table of the mode
+ * (qam_tables.h, QAM_TX_*_PERIOD samples long), so no DDS runs per sample.
  * With P phases per symbol and a step of D phases per 8 kHz sample, one
  * symbol lasts P / D samples (10/3 at 2400 Bd, 5 at 1600 Bd, 20/3 at 1200 Bd).
  */
@@ -14,7 +16,8 @@
 #include <stdint.h>
 #include "fxcommon.h"
 
-#define QAM_TX_MAX_SPAN 9
+/* Shaper taps (symbols) per output sample; every mode's table uses 9. */
+#define QAM_TX_SPAN 9
 
 typedef struct {
     int16_t re;     /* Q12 */
@@ -22,32 +25,38 @@ typedef struct {
 } qam_point_t;
 
 typedef struct {
-    int16_t hist_re[QAM_TX_MAX_SPAN];   /* last symbols, Q12, ring buffer */
-    int16_t hist_im[QAM_TX_MAX_SPAN];
+    /* Last QAM_TX_SPAN symbols, each written twice so that hist[newest + 1 ..
+       newest + QAM_TX_SPAN] runs from the oldest to the newest without a wrap;
+       one word per symbol: Q12 re in the low 16 bits, Q12 im in the high. */
+    uint32_t hist[2 * QAM_TX_SPAN];
     int newest;                         /* ring index of the newest symbol */
-    int span;                           /* taps per phase */
     int phases;                         /* P: filter phases per symbol */
     int step;                           /* D: phases advanced per sample */
-    int baud_phase;                     /* 0..P-1: time since the newest symbol */
-    const int16_t *rrc;                 /* Q14 [phase][tap] */
-    uint32_t carrier_phase;             /* turn fraction, 2^32 = one cycle */
-    uint32_t carrier_rate;              /* per sample */
+    int baud_phase;                     /* shaper phase of the next sample, 0..P-1 */
+    int n;                              /* next sample index modulo period */
+    int period;                         /* samples in the modulator table */
+    const uint32_t *mod;                /* packed Q14 [n][tap, oldest first] */
     int32_t gain_q13;                   /* Q12 passband -> output samples, Q13 */
 } qam_tx_t;
 
-/* Set up for one symbol rate; gain0_q13 is the 0 dBm0 gain of the mode. */
-void qam_tx_init(qam_tx_t *m, const int16_t *rrc, int phases, int step, int span,
-                 uint32_t carrier_rate, int32_t gain0_q13, int level_dbm0);
+/* Set up for one mode's modulator table; gain0_q13 is the 0 dBm0 gain of the mode. */
+void qam_tx_init(qam_tx_t *m, const uint32_t *mod, int period, int phases, int step,
+                 int32_t gain0_q13, int level_dbm0);
+
+/* Appends one symbol to the filter memory (qam_tx_block calls it for next()'s). */
+void qam_tx_push(qam_tx_t *m, qam_point_t p);
 
 /*
- * One output sample. Returns 1 when a new symbol must be supplied with
- * qam_tx_push() before the call to qam_tx_sample() that follows.
+ * Supplies the next symbol in *p and returns 1, or returns 0 when the
+ * transmitter has finished (no further samples are then produced).
  */
-int qam_tx_need_symbol(qam_tx_t *m);
-void qam_tx_push(qam_tx_t *m, qam_point_t p);
-int16_t qam_tx_sample(qam_tx_t *m);
+typedef int (*qam_tx_next_t)(void *user, qam_point_t *p);
 
-/* True when every symbol in the filter memory is zero (the tail has drained). */
-int qam_tx_drained(const qam_tx_t *m);
+/*
+ * Fills amp[] with up to max_len samples, asking next() for each new symbol;
+ * returns the samples produced (fewer than max_len once next() returns 0).
+ * A symbol is due at each sample whose shaper phase has wrapped.
+ */
+int qam_tx_block(qam_tx_t *m, int16_t amp[], int max_len, qam_tx_next_t next, void *user);
 
 #endif

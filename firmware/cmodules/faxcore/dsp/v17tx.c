@@ -45,6 +45,18 @@ static const qam_point_t v17_zero = {0, 0};
 #define LOW16(w)    ((int32_t) (int16_t) (uint16_t) ((w) & 0xFFFFu))
 #define HIGH16(w)   ((int32_t) (int16_t) (uint16_t) ((w) >> 16))
 
+static void push_symbol(v17_tx_state_t *s, qam_point_t p)
+{
+    uint32_t w = ((uint32_t) (uint16_t) p.re) | ((uint32_t) (uint16_t) p.im << 16);
+
+    s->newest++;
+    if (s->newest >= V17_TX_SPAN) {
+        s->newest = 0;
+    }
+    s->hist[s->newest] = w;
+    s->hist[s->newest + V17_TX_SPAN] = w;
+}
+
 static void set_stage(v17_tx_state_t *s, int stage, int symbols)
 {
     s->stage = stage;
@@ -235,18 +247,23 @@ void v17_tx_init(v17_tx_state_t *s, int bit_rate, int long_train, int level_dbm0
     /* Q13 x Q15 -> Q28; >> 15 gives Q13. */
     s->gain_q13 = (gain0 * qam_level_q15[att_db]) >> 15;
     set_stage(s, V17_TX_SEG1, V17_SEG1_SYMBOLS);
-}
-
-static void push_symbol(v17_tx_state_t *s, qam_point_t p)
-{
-    s->newest++;
-    if (s->newest >= V17_TX_SPAN) {
-        s->newest = 0;
+    if (!long_train) {
+        /* Short training starts at full amplitude: the shaper history is
+           filled as if segment 1 (ABAB..., V.17 synchronizing signals) had
+           already been running, ending with B so that the first counted
+           symbol, A, follows. The burst keeps its length and symbols; only
+           the shaper's ramp-up is replaced by the pattern's steady state.
+           Why: SpanDSP 0.0.6 restarts its carrier phase at the sample where
+           it detects energy and, in short training, tells A from B by an
+           angle difference that goes wrong when A and B lie either side of
+           180 degrees. With a ramped onset the detection sample, hence the
+           carrier phase it sees, depends on the received level; with a step
+           onset it is the first sample over a wide range of levels, where our
+           phase keeps A and B clear of 180 degrees. */
+        for (i = 0; i < V17_TX_SPAN; i++) {
+            push_symbol(s, v17_abcd[((V17_TX_SPAN - 1 - i) & 1) ? 0 : 1]);
+        }
     }
-    uint32_t w = ((uint32_t) (uint16_t) p.re) | ((uint32_t) (uint16_t) p.im << 16);
-
-    s->hist[s->newest] = w;
-    s->hist[s->newest + V17_TX_SPAN] = w;
 }
 
 int v17_tx(v17_tx_state_t *s, int16_t amp[], int max_len)

@@ -3,13 +3,11 @@
  * fixed point.
  *
  * Constellation co-ordinates are Q12 on the unit circle (1.0 = 4096). The line
- * signal is built by qam_tx (root-raised-cosine shaping, 1800 Hz carrier).
+ * signal is built by qam_tx (root-raised-cosine shaping, 1800 Hz carrier,
+ * V.27 ter §1, from the generated modulator table).
  */
 #include "v27tertx.h"
-#include "qam_dds.h"
 #include "qam_tables.h"
-
-#define V27_CARRIER_HZ          1800
 
 /*
  * Training sequence lengths in symbol intervals (V.27 ter §7, Table 3).
@@ -147,7 +145,7 @@ static void next_stage(v27ter_tx_state_t *s)
         set_stage(s, V27_TX_DATA, 0);
         break;
     case V27_TX_TURNOFF:
-        set_stage(s, V27_TX_DRAIN, s->mod.span);
+        set_stage(s, V27_TX_DRAIN, QAM_TX_SPAN);
         break;
     default:
         set_stage(s, V27_TX_DONE, 0);
@@ -202,29 +200,30 @@ void v27ter_tx_init(v27ter_tx_state_t *s, int bit_rate, int long_train, int leve
     s->phase = 0;
     s->data_ended = 0;
     if (s->bit_rate == 4800) {
-        qam_tx_init(&s->mod, qam_tx_rrc_v27_4800, QAM_TX_V27_4800_PHASES,
-                    QAM_TX_V27_4800_STEP, QAM_TX_V27_4800_SPAN,
-                    QAM_DDS_RATE(V27_CARRIER_HZ), QAM_TX_GAIN_V27_4800, level_dbm0);
+        qam_tx_init(&s->mod, qam_tx_mod_v27_4800, QAM_TX_V27_4800_PERIOD,
+                    QAM_TX_V27_4800_PHASES, QAM_TX_V27_4800_STEP,
+                    QAM_TX_GAIN_V27_4800, level_dbm0);
     } else {
-        qam_tx_init(&s->mod, qam_tx_rrc_v27_2400, QAM_TX_V27_2400_PHASES,
-                    QAM_TX_V27_2400_STEP, QAM_TX_V27_2400_SPAN,
-                    QAM_DDS_RATE(V27_CARRIER_HZ), QAM_TX_GAIN_V27_2400, level_dbm0);
+        qam_tx_init(&s->mod, qam_tx_mod_v27_2400, QAM_TX_V27_2400_PERIOD,
+                    QAM_TX_V27_2400_PHASES, QAM_TX_V27_2400_STEP,
+                    QAM_TX_GAIN_V27_2400, level_dbm0);
     }
     set_stage(s, V27_TX_SEG2, V27_SEG2_SYMBOLS);
 }
 
+/* qam_tx_next_t: the next symbol, or 0 once the tail has been sent. */
+static int supply_symbol(void *user, qam_point_t *p)
+{
+    v27ter_tx_state_t *s = (v27ter_tx_state_t *) user;
+
+    if (s->stage == V27_TX_DONE) {
+        return 0;
+    }
+    *p = next_symbol(s);
+    return 1;
+}
+
 int v27ter_tx(v27ter_tx_state_t *s, int16_t amp[], int max_len)
 {
-    int n;
-
-    for (n = 0; n < max_len; n++) {
-        if (qam_tx_need_symbol(&s->mod)) {
-            if (s->stage == V27_TX_DONE) {
-                break;
-            }
-            qam_tx_push(&s->mod, next_symbol(s));
-        }
-        amp[n] = qam_tx_sample(&s->mod);
-    }
-    return n;
+    return qam_tx_block(&s->mod, amp, max_len, supply_symbol, s);
 }

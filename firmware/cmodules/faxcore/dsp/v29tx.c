@@ -5,10 +5,7 @@
  * by qam_tx (root-raised-cosine shaping and the 1700 Hz carrier).
  */
 #include "v29tx.h"
-#include "qam_dds.h"
 #include "qam_tables.h"
-
-#define V29_CARRIER_HZ          1700
 
 /* Synchronizing signal lengths in symbol intervals (V.29, Table 3). */
 #define V29_SEG1_SYMBOLS        48      /* no transmitted energy */
@@ -176,7 +173,7 @@ static qam_point_t next_symbol(v29_tx_state_t *s)
         set_stage(s, V29_TX_DATA, 0);
         break;
     case V29_TX_TURNOFF:
-        set_stage(s, V29_TX_DRAIN, QAM_TX_V29_SPAN);
+        set_stage(s, V29_TX_DRAIN, QAM_TX_SPAN);
         break;
     default:
         set_stage(s, V29_TX_DONE, 0);
@@ -199,23 +196,25 @@ void v29_tx_init(v29_tx_state_t *s, int bit_rate, int long_train, int level_dbm0
     s->phase = 0;
     s->data_ended = 0;
     gain0 = (s->bit_rate == 9600) ? QAM_TX_GAIN_V29_9600 : QAM_TX_GAIN_V29_7200;
-    qam_tx_init(&s->mod, qam_tx_rrc_v29, QAM_TX_V29_PHASES, QAM_TX_V29_STEP,
-                QAM_TX_V29_SPAN, QAM_DDS_RATE(V29_CARRIER_HZ), gain0, level_dbm0);
+    /* The table carries the 1700 Hz carrier (V.29 §1). */
+    qam_tx_init(&s->mod, qam_tx_mod_v29, QAM_TX_V29_PERIOD, QAM_TX_V29_PHASES,
+                QAM_TX_V29_STEP, gain0, level_dbm0);
     set_stage(s, V29_TX_SEG1, V29_SEG1_SYMBOLS);
+}
+
+/* qam_tx_next_t: the next symbol, or 0 once the tail has been sent. */
+static int supply_symbol(void *user, qam_point_t *p)
+{
+    v29_tx_state_t *s = (v29_tx_state_t *) user;
+
+    if (s->stage == V29_TX_DONE) {
+        return 0;
+    }
+    *p = next_symbol(s);
+    return 1;
 }
 
 int v29_tx(v29_tx_state_t *s, int16_t amp[], int max_len)
 {
-    int n;
-
-    for (n = 0; n < max_len; n++) {
-        if (qam_tx_need_symbol(&s->mod)) {
-            if (s->stage == V29_TX_DONE) {
-                break;
-            }
-            qam_tx_push(&s->mod, next_symbol(s));
-        }
-        amp[n] = qam_tx_sample(&s->mod);
-    }
-    return n;
+    return qam_tx_block(&s->mod, amp, max_len, supply_symbol, s);
 }

@@ -26,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DSP = os.path.join(os.path.dirname(HERE), "dsp")
 
 SIN_STEPS = 256
+CARRIER_STEPS = 80  # receive mixer table: one turn in 100 Hz steps at 8 kHz
 LEVEL_STEPS = 64
 
 # 0 dBm0 is a sine of peak 22,767 (a full-scale sine is +3.14 dBm0), RMS 16,099.
@@ -94,6 +95,43 @@ def q(x, bits):
     return max(-32768, min(32767, v))
 
 
+# Carrier frequencies: V.29 §1 (1700 Hz), V.27 ter §1 (1800 Hz).
+CARRIER_HZ = {"v29": 1700, "v27_4800": 1800, "v27_2400": 1800}
+
+
+def mod_period(carrier_hz, phases, step):
+    """Samples after which both the shaper phase and the carrier phase repeat.
+
+    V.29: 1700/8000 = 17/80 of a turn per sample and 3/10 symbol: 80 samples.
+    V.27 ter: 1800/8000 = 9/40 of a turn; 1/5 (4800) or 3/20 (2400) symbol: 40.
+    """
+    shaper = phases // math.gcd(phases, step)
+    carrier = 8000 // math.gcd(8000, carrier_hz)
+    return shaper * carrier // math.gcd(shaper, carrier)
+
+
+def modulator(rows_q, phases, step, span, period, carrier_hz):
+    """Packed shaper x carrier words [n][tap, oldest first], Q14 halves.
+
+    Sample n uses shaper phase (step n) mod phases (tap i = i-th newest symbol)
+    and the carrier at angle 2 pi f n / 8000, starting from zero.
+    """
+    out = []
+    for n in range(period):
+        w = 2.0 * math.pi * carrier_hz * n / 8000.0
+        row = rows_q[(step * n) % phases]
+        words = []
+        for i in reversed(range(span)):
+            cs = q(row[i] / float(1 << RRC_Q) * math.cos(w), RRC_Q)
+            sn = q(row[i] / float(1 << RRC_Q) * math.sin(w), RRC_Q)
+            words.append((cs, sn))
+        # Overflow of the Q26 accumulator: largest symbol co-ordinate 5.0 (V.29).
+        worst = sum(abs(a) + abs(b) for a, b in words) * 5 * (1 << SYM_Q)
+        assert worst < 2 ** 31, "modulator sum can overflow"
+        out.extend((a & 0xFFFF) | ((b & 0xFFFF) << 16) for a, b in words)
+    return out
+
+
 def mode_gain(shape_q, phases, const):
     """Q13 gain taking the modulator's passband output (Q12 units) to 0 dBm0 RMS.
 
@@ -152,16 +190,17 @@ def emit_rx(h, c):
     h.append("")
     h.append("/* Receive interpolating RRC filters: Q15, unity DC gain, [phase][tap]. */")
     h.append("#define QAM_RX_PHASES %d" % RX_PHASES)
+    h.append("/* int32 (values Q15) so that the M0+ loads them with post-increment. */")
     for name, baud, beta, taps in RX_FILTERS:
         rows = rx_filter(baud, beta, taps)
         flat = [q(v, 15) for row in rows for v in row]
         worst = max(sum(abs(v) for v in flat[i * taps:(i + 1) * taps]) for i in range(RX_PHASES))
         assert worst * 32768 < 2 ** 31, name
         h.append("#define QAM_RX_%s_TAPS %d" % (name.upper(), taps))
-        h.append("extern const int16_t qam_rx_rrc_%s[%d];" % (name, len(flat)))
+        h.append("extern const int32_t qam_rx_rrc_%s[%d];" % (name, len(flat)))
         c.append("/* Receive RRC, %d Bd, excess bandwidth %.2f, %d phases x %d taps. */" % (
             baud, beta, RX_PHASES, taps))
-        c.append(c_array("int16_t", "qam_rx_rrc_%s" % name, flat))
+        c.append(c_array("int32_t", "qam_rx_rrc_%s" % name, flat))
         c.append("")
     h.append("")
     h.append("/*")
@@ -205,6 +244,19 @@ def main():
     c.append(c_array("int16_t", "qam_sin_q15", sin_q15))
     c.append("")
 
+    # Receive mixer: every carrier here is a multiple of 100 Hz, so its phase at
+    # 8 kHz is always a whole number of 1/80 turns (V.29 1700 Hz: 17 steps per
+    # sample; V.27 ter and V.17 1800 Hz: 18). Exact, no interpolation.
+    car = [q(math.sin(2.0 * math.pi * k / CARRIER_STEPS), 15)
+           for k in range(CARRIER_STEPS + CARRIER_STEPS // 4)]
+    h.append("#define QAM_CARRIER_STEPS %d  /* 1/%d turn = 100 Hz per sample at 8 kHz */" % (
+        CARRIER_STEPS, CARRIER_STEPS))
+    h.append("#define QAM_CARRIER_QUARTER %d" % (CARRIER_STEPS // 4))
+    h.append("/* sin(2 pi k / QAM_CARRIER_STEPS), Q15, with a quarter turn more for the cosine. */")
+    h.append("extern const int16_t qam_carrier_q15[%d];" % len(car))
+    c.append(c_array("int16_t", "qam_carrier_q15", car))
+    c.append("")
+
     level = [q(10.0 ** (-k / 20.0), 15) for k in range(LEVEL_STEPS)]
     h.append("#define QAM_LEVEL_STEPS %d" % LEVEL_STEPS)
     h.append("/* 10^(-k/20) for k = 0..QAM_LEVEL_STEPS-1 dB, Q15. */")
@@ -213,7 +265,12 @@ def main():
     c.append("")
 
     h.append("")
-    h.append("/* Transmit pulse shapers: Q%d, peak 1.0, [phase][tap] flattened. */" % RRC_Q)
+    h.append("/*")
+    h.append(" * Transmit modulators: [n mod PERIOD][tap, oldest symbol first] of the RRC pulse")
+    h.append(" * shaper (Q%d, peak 1.0) times the carrier at sample n, packed one word per" % RRC_Q)
+    h.append(" * tap: h cos in the low 16 bits, h sin in the high 16 bits (two's complement).")
+    h.append(" * A symbol is due at each sample n where (STEP n) mod PHASES < STEP.")
+    h.append(" */")
     h.append("#define QAM_SYM_Q %d      /* constellation co-ordinates are Q%d */" % (SYM_Q, SYM_Q))
     h.append("#define QAM_TX_BB_SHIFT %d /* Q%d x Q%d sum -> Q%d baseband */" % (
         BB_SHIFT, SYM_Q, RRC_Q, SYM_Q + RRC_Q - BB_SHIFT))
@@ -232,10 +289,13 @@ def main():
             up, phases, baud, phases, step))
         h.append("#define QAM_TX_%s_STEP %d" % (up, step))
         h.append("#define QAM_TX_%s_SPAN %d" % (up, span))
-        h.append("extern const int16_t qam_tx_rrc_%s[%d];" % (name, len(flat)))
-        c.append("/* RRC, %d Bd, excess bandwidth %.2f, %d phases x %d taps. */" % (
-            baud, beta, phases, span))
-        c.append(c_array("int16_t", "qam_tx_rrc_%s" % name, flat))
+        period = mod_period(CARRIER_HZ[name], phases, step)
+        packed = modulator(rows_q, phases, step, span, period, CARRIER_HZ[name])
+        h.append("#define QAM_TX_%s_PERIOD %d" % (up, period))
+        h.append("extern const uint32_t qam_tx_mod_%s[%d];" % (name, len(packed)))
+        c.append("/* RRC (%d Bd, excess bandwidth %.2f, %d phases x %d taps) times the %d Hz"
+                 " carrier, %d samples. */" % (baud, beta, phases, span, CARRIER_HZ[name], period))
+        c.append(c_array("uint32_t", "qam_tx_mod_%s" % name, ["0x%08Xu" % v for v in packed], 9))
         c.append("")
 
     h.append("")
