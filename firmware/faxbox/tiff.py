@@ -161,7 +161,10 @@ class TiffPage:
             return None, None
         out = []
         for tag in (_TAG_XRES, _TAG_YRES):
-            num, den = self._get(tag)
+            v = self._get(tag)
+            if not isinstance(v, tuple):
+                return None, None  # not a RATIONAL: a damaged tag, size unknown
+            num, den = v
             if num <= 0 or den <= 0:
                 return None, None
             if unit == _RES_UNIT_INCH:
@@ -173,9 +176,10 @@ class TiffPage:
     def _strip(self, i):
         """(offset, byte count) of strip i; count is None when the file has none."""
         off = self._get(_TAG_STRIP_OFFSETS, 0, i)
-        if _TAG_STRIP_COUNTS in self._tags:
-            return off, self._get(_TAG_STRIP_COUNTS, 0, i)
-        return off, None
+        count = self._get(_TAG_STRIP_COUNTS, 0, i) if _TAG_STRIP_COUNTS in self._tags else None
+        if not isinstance(off, int) or not (count is None or isinstance(count, int)):
+            raise _malformed("strip offsets or counts are not integers")
+        return off, count
 
     def rows(self):
         """Generator of packed rows, 1 = black, MSB = leftmost pel. Yields the same
