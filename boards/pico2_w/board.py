@@ -1,4 +1,5 @@
-"""Pin map of the picofax Pico 2 W board, as data. No drivers yet.
+"""Pin map of the picofax Pico 2 W board, as data (the drivers in
+faxbox.drivers read it through make_board).
 
 What the app will get from this board (DESIGN.md §3): the line (hook, ring,
 line-in-use), 8 kHz 16-bit full-duplex audio in blocks, a clock, storage and
