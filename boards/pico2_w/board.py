@@ -3,8 +3,8 @@ faxbox.drivers read it through make_board).
 
 What the app will get from this board (DESIGN.md §3): the line (hook, ring,
 line-in-use), 8 kHz 16-bit full-duplex audio in blocks, a clock, storage and
-Wi-Fi. This file only says which RP2350 pins and peripherals carry them; the DAA and
-codec drivers that use it are still to be written.
+Wi-Fi. This file only says which RP2350 pins and peripherals carry them;
+faxbox.drivers.make_board builds the board object from it.
 
 The line interface is a DAA with an 8 kHz PCM codec (Si3050 class): a serial
 control port on SPI and a PCM port that our own PIO program clocks in both
