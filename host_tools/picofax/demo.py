@@ -15,6 +15,7 @@ import json
 import os
 import queue
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -213,6 +214,8 @@ def run_demo(out_dir, document=None, pages="1-3", quality="fine", far="spandsp",
     from picofax import corpus
     document = document or corpus.DEMO_DOCUMENT
     out_dir = os.path.abspath(out_dir)
+    # A fresh box every run: records and callbacks of an earlier demo stay out.
+    shutil.rmtree(os.path.join(out_dir, "box-data"), ignore_errors=True)
     for sub in ("media", "received", "box-data"):
         os.makedirs(os.path.join(out_dir, sub), exist_ok=True)
     for name in os.listdir(os.path.join(out_dir, "received")):
