@@ -5,6 +5,7 @@ editing this file. Extensions land in build/lib-ext/ via `make core`.
 """
 import glob
 import os
+import sys
 
 from setuptools import Extension, setup
 
@@ -32,5 +33,11 @@ if glob.glob("host_tools/spandsp/*.c"):
     ext_modules.append(Extension(
         "spandsp_peer", sorted(glob.glob("host_tools/spandsp/*.c")),
         libraries=["spandsp", "tiff"], extra_compile_args=["-O2", "-Wall"]))
+
+# The extensions are built only by `make core` (setup.py build_ext into build/ext),
+# never by `pip install -e .`, which would put a second, stale copy in host_tools/
+# that shadows build/ext on the import path.
+if "build_ext" not in sys.argv:
+    ext_modules = []
 
 setup(ext_modules=ext_modules)

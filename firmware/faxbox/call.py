@@ -43,6 +43,8 @@ def our_modems(fm):
         out.append(fr.MODEM_V27TER)
     if hasattr(fm, "V29"):
         out.append(fr.MODEM_V29)
+    if hasattr(fm, "V17"):
+        out.append(fr.MODEM_V17)
     return tuple(out)
 
 

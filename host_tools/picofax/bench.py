@@ -27,7 +27,7 @@ def run_all(only=None):
               "benchmarks": {}}
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([os.path.join(ROOT, p) for p in (
-        "host_tools", "firmware", "boards/sim", "build/ext")] + [env.get("PYTHONPATH", "")])
+        "build/ext", "host_tools", "firmware", "boards/sim")] + [env.get("PYTHONPATH", "")])
     for script in sorted(glob.glob(os.path.join(BENCH, "bench_*.py"))):
         name = os.path.basename(script)[len("bench_"):-3]
         if only and name not in only:

@@ -18,6 +18,8 @@
 #define V17_SEG3_SYMBOLS        64      /* bridge: the rate word, long training only */
 #define V17_SEG4_SYMBOLS        48      /* scrambled binary ones, trellis coded */
 #define V17_TURNOFF_SYMBOLS     32      /* scrambled ones after the data */
+/* Segment 1 symbols already in the shaper when a short training starts (see v17_tx_init). */
+#define V17_SHORT_PREROLL_SYMBOLS   5
 
 /* Segment 3 sends this 16-bit pattern, LSB first, eight dibits per repeat. */
 #define V17_BRIDGE_WORD         0x8880u
@@ -248,19 +250,20 @@ void v17_tx_init(v17_tx_state_t *s, int bit_rate, int long_train, int level_dbm0
     s->gain_q13 = (gain0 * qam_level_q15[att_db]) >> 15;
     set_stage(s, V17_TX_SEG1, V17_SEG1_SYMBOLS);
     if (!long_train) {
-        /* Short training starts at full amplitude: the shaper history is
-           filled as if segment 1 (ABAB..., V.17 synchronizing signals) had
-           already been running, ending with B so that the first counted
-           symbol, A, follows. The burst keeps its length and symbols; only
-           the shaper's ramp-up is replaced by the pattern's steady state.
-           Why: SpanDSP 0.0.6 restarts its carrier phase at the sample where
-           it detects energy and, in short training, tells A from B by an
-           angle difference that goes wrong when A and B lie either side of
-           180 degrees. With a ramped onset the detection sample, hence the
-           carrier phase it sees, depends on the received level; with a step
-           onset it is the first sample over a wide range of levels, where our
-           phase keeps A and B clear of 180 degrees. */
-        for (i = 0; i < V17_TX_SPAN; i++) {
+        /* Short training starts near full amplitude: the newest
+           V17_SHORT_PREROLL_SYMBOLS of the shaper history hold segment 1's
+           pattern (ABAB..., V.17 synchronizing signals) as if it had already
+           been running, ending with B so that the first counted symbol, A,
+           follows. The burst keeps its length and its symbols; the shaper's
+           ramp-up is only shortened. Why: SpanDSP 0.0.6 restarts its carrier
+           phase at the sample where it detects energy and, in short training,
+           tells A from B by an angle step that comes out wrong when A and B
+           lie either side of 180 degrees (tests/test_v17.py). With the full
+           ramp its detection sample, hence the phase it meets, moved with the
+           received level (failing at -10 dBm0 on a clean line); with this
+           onset it is the same sample from -6 to -26 dBm0, at a phase clear of
+           that fault. */
+        for (i = V17_TX_SPAN - V17_SHORT_PREROLL_SYMBOLS; i < V17_TX_SPAN; i++) {
             push_symbol(s, v17_abcd[((V17_TX_SPAN - 1 - i) & 1) ? 0 : 1]);
         }
     }

@@ -8,6 +8,8 @@
  * (long or short training), then data pulled with get_bit(), then, once
  * get_bit() returns FX_BIT_END, 32 symbols of scrambled ones before the
  * carrier stops. The optional talker echo protection tone is not sent.
+ * A short training starts with part of the shaper already holding the ABAB
+ * pattern (a quick onset, see v17_tx_init) for SpanDSP's sake.
  */
 #ifndef V17TX_H
 #define V17TX_H
