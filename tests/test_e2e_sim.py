@@ -1,6 +1,7 @@
 """End to end on the simulated board: the box in its own process (`picofax sim`),
 SpanDSP answering, a media server and a callback receiver on loopback, and the fax
 sent through the HTTP API as a Twilio client would send it."""
+import json
 import os
 import queue
 import secrets
@@ -100,6 +101,10 @@ def test_real_document_arrives_identical(spandsp_rig):
     assert final["num_pages"] == int(last["NumPages"]) == n
     assert (final["sid"], final["to"], final["from"]) == (last["FaxSid"], last["To"], last["From"])
     received = sorted(p for p in os.listdir(rig.rx_dir) if p.endswith(".tif"))
+    # SpanDSP's own statistics: the call ran at V.17 14400 (issue 4), no bad rows.
+    with open(str(rig.rx_dir / received[-1])[:-4] + ".json") as f:
+        far = json.load(f)
+    assert far["bit_rate"] == 14400 and far["bad_rows"] == 0 and far["completion_code"] == 0
     sent_pages = demo.tiff_pages(str(rig.media_dir / "doc.tif"))
     got_pages = demo.tiff_pages(str(rig.rx_dir / received[-1]))
     assert len(got_pages) == len(sent_pages) == n
