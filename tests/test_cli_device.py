@@ -371,15 +371,17 @@ def two_boards(tmp_path):
         b.stop()
 
 
-def test_hil_without_line_drivers_fails_with_the_reason(two_boards, capsys):
+def test_hil_without_line_hardware_fails_with_the_reason(two_boards, capsys):
+    # The stand-in boards (the unix interpreter) have no pin map and no line
+    # hardware: both ends report why they could not make the call.
     a, b = two_boards
 
     rc, out, err = _cli(capsys, "hil", "--a", a.path, "--b", b.path, "--number", "5550101",
                         "--timeout", "20")
 
     assert rc == 1, err
-    assert "A (send): failed, 0 page(s): no line hardware driver for this board yet" in out
-    assert "B (receive): failed, 0 page(s): no line hardware driver for this board yet" in out
+    assert "A (send): failed, 0 page(s): no pin map: module `board`" in out
+    assert "B (receive): failed, 0 page(s): no pin map: module `board`" in out
     assert out.rstrip().endswith("hil: FAIL")
 
 
