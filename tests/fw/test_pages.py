@@ -212,13 +212,13 @@ class _Probe(spool.PageWriter):
         super().row(rowbuf)
 
 
-def test_prepare_multi_page_pbm_and_heap():
+def _prepare_measured(pages_wh, quality, tag):
+    """document.prepare on a PBM of `pages_wh`, sampling the live heap as the rows
+    are written; returns (page count, spool dir)."""
     d = scratch()
-    src = d + "/doc.pbm"
-    # three A4-shaped pages without resolution: 420 x 594 -> 1680 pels wide (A4),
-    # 594 rows * 0.5 mm = 297 mm -> 297 * 3.85 = 1143.45 -> 1143 rows (standard).
-    write_pbm(src, [(420, 594)] * 3)
-    spool_dir = d + "/job"
+    src = d + "/%s.pbm" % tag
+    write_pbm(src, pages_wh)
+    spool_dir = d + "/" + tag
     try:
         os.mkdir(spool_dir)
     except OSError:
@@ -229,9 +229,16 @@ def test_prepare_multi_page_pbm_and_heap():
     _Probe.base = _mem_free() if _mem_free else 0
     _Probe.peak = 0
     try:
-        n = document.prepare(src, spool_dir, "standard")
+        n = document.prepare(src, spool_dir, quality)
     finally:
         spool.PageWriter = real
+    return n, spool_dir
+
+
+def test_prepare_multi_page_pbm_and_heap():
+    # three A4-shaped pages without resolution: 420 x 594 -> 1680 pels wide (A4),
+    # 594 rows * 0.5 mm = 297 mm -> 297 * 3.85 = 1143.45 -> 1143 rows (standard).
+    n, spool_dir = _prepare_measured([(420, 594)] * 3, "standard", "job")
 
     assert n == 3
     for i in range(1, 4):
@@ -255,23 +262,7 @@ def test_prepare_ten_fine_pages_in_bounded_heap():
     # the peak live heap is printed (and bounded). 420 x 594 pages without resolution
     # are A4: 594 rows * 0.5 mm = 297 mm -> 297 * 7.7 = 2286.9 -> 2287 rows at fine
     # (rounded to the nearest row, as 1143.45 -> 1143 at standard above).
-    d = scratch()
-    src = d + "/doc10.pbm"
-    write_pbm(src, [(420, 594)] * 10)
-    spool_dir = d + "/job10"
-    try:
-        os.mkdir(spool_dir)
-    except OSError:
-        pass
-    real = spool.PageWriter
-    spool.PageWriter = _Probe
-    gc.collect()
-    _Probe.base = _mem_free() if _mem_free else 0
-    _Probe.peak = 0
-    try:
-        n = document.prepare(src, spool_dir, "fine")
-    finally:
-        spool.PageWriter = real
+    n, spool_dir = _prepare_measured([(420, 594)] * 10, "fine", "job10")
 
     assert n == 10
     for i in range(1, 11):
