@@ -35,14 +35,12 @@ except ImportError:  # CPython: const() is the identity
 
 try:
     import io
-    import deflate  # MicroPython: streamed inflate over any stream
 
     _IOBase = io.IOBase
-except ImportError:  # CPython: zlib.decompressobj below
-    deflate = None
-    import zlib
-
+except ImportError:
     _IOBase = object
+
+from faxbox.inflate import Inflater
 
 # Limits (trade-offs):
 # - objects in the cross-reference: each costs a dict slot (~16 octets); a 50-page
@@ -354,49 +352,14 @@ class _Region(_IOBase):
         return got
 
 
-class _ZInflate:
-    """CPython stand-in for MicroPython's deflate.DeflateIO(src, deflate.ZLIB):
-    produces output only as asked for (zlib max_length)."""
-
-    def __init__(self, src):
-        self._src = src
-        self._d = zlib.decompressobj()
-        self._in = bytearray(_CHUNK_OCTETS)
-        self._pend = b""
-
-    def readinto(self, buf):
-        want = len(buf)
-        while not self._pend:
-            data = self._d.unconsumed_tail
-            if not data:
-                if self._d.eof:
-                    return 0
-                n = self._src.readinto(self._in)
-                if not n:
-                    return 0
-                data = bytes(self._in[:n])
-            try:
-                self._pend = self._d.decompress(data, want)
-            except zlib.error:
-                raise _malformed("bad compressed data")
-        n = min(want, len(self._pend))
-        buf[:n] = self._pend[:n]
-        self._pend = self._pend[n:]
-        return n
-
-
 class _Inflate:
     def __init__(self, src):
-        if deflate is not None:
-            self._z = deflate.DeflateIO(src, deflate.ZLIB)
-        else:
-            self._z = _ZInflate(src)
+        self._z = Inflater(src)
 
     def readinto(self, buf):
         try:
             return self._z.readinto(buf)
-        except OSError:
-            # MicroPython's inflater reports corrupt data as EINVAL.
+        except ValueError:
             raise _malformed("bad compressed data")
 
 

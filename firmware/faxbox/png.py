@@ -24,14 +24,12 @@ except ImportError:  # CPython: const() is the identity
 
 try:
     import io
-    import deflate  # MicroPython: streamed inflate over any stream
 
     _IOBase = io.IOBase
-except ImportError:  # CPython: zlib.decompressobj through the shim _ZInflate below
-    deflate = None
-    import zlib
-
+except ImportError:
     _IOBase = object
+
+from faxbox.inflate import Inflater
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CHUNK_OCTETS = const(512)
@@ -76,43 +74,6 @@ class _Idat(_IOBase):
             raise _malformed("file truncated in image data")
         self._left -= got
         return got
-
-
-class _ZInflate:
-    """CPython shim with the readinto() of MicroPython's deflate.DeflateIO:
-    zlib.decompressobj with max_length, so output is produced only as asked for."""
-
-    def __init__(self, src):
-        self._src = src
-        self._d = zlib.decompressobj()
-        self._in = bytearray(_CHUNK_OCTETS)
-        self._pend = b""
-
-    def readinto(self, buf):
-        want = len(buf)
-        while not self._pend:
-            data = self._d.unconsumed_tail
-            if not data:
-                if self._d.eof:
-                    return 0
-                n = self._src.readinto(self._in)
-                if not n:
-                    return 0
-                data = bytes(self._in[:n])
-            try:
-                self._pend = self._d.decompress(data, want)
-            except zlib.error as e:
-                raise _malformed("bad image data (%s)" % e)
-        n = min(want, len(self._pend))
-        buf[:n] = self._pend[:n]
-        self._pend = self._pend[n:]
-        return n
-
-
-def _inflater(src):
-    if deflate is not None:
-        return deflate.DeflateIO(src, deflate.ZLIB)
-    return _ZInflate(src)
 
 
 def _paeth(a, b, c):
@@ -237,7 +198,7 @@ class PngFile:
         """Generator of packed rows, 1 = black (a reused bytearray)."""
         stride = self.stride
         self.limits.reserve((stride + 1) * self.height)
-        z = _inflater(_Idat(self.f, self._idat_len))
+        z = Inflater(_Idat(self.f, self._idat_len))
         cur = bytearray(stride + 1)  # filter type octet + row
         prev = bytearray(stride + 1)
         cview = memoryview(cur)
@@ -247,9 +208,9 @@ class PngFile:
             while got < stride + 1:
                 try:
                     n = z.readinto(cview[got:])
-                except OSError:
-                    # MicroPython's inflater reports corrupt data as EINVAL; file
-                    # read errors land here too (the file is local, so rare).
+                except (OSError, ValueError):
+                    # Corrupt data (inflate.Inflater), or a read error of the local
+                    # file (rare).
                     raise _malformed("bad image data")
                 if not n:
                     raise _malformed("image data ends early")

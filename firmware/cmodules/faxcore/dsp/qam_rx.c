@@ -431,37 +431,56 @@ static inline int32_t clamp_coeff(int32_t c)
     return c;
 }
 
-int32_t qam_rx_adapt(qam_rx_t *m, qam_point_t y, qam_point_t d, int mu_shift, int32_t pll_mul)
+/* Equaliser LMS step c += 2^-mu_shift e conj(x), e rotated back into the equaliser's frame. */
+static void lms_update(qam_rx_t *m, int32_t e_re, int32_t e_im, int mu_shift)
 {
-    int32_t e_re = fx_sat16((int32_t) d.re - y.re);     /* Q12, rotated frame */
-    int32_t e_im = fx_sat16((int32_t) d.im - y.im);
     int16_t c = qam_dds_cos(m->eq_phase);
     int16_t s = qam_dds_sin(m->eq_phase);
     int32_t u_re;
     int32_t u_im;
-    int32_t pe;
     const uint32_t *x = &m->x[m->x_pos + 1];
     int32_t *pr = m->c_re;
     int32_t *pi = m->c_im;
     int32_t *pr_end = pr + QAM_RX_EQ_LEN;
     /* (Q12 >> 1) x Q12 = Q23 product into Q28 coefficients: << 5, less mu_shift. */
     int sh = mu_shift - 5;
+    uint32_t range = 0;
+    int k;
 
     /* Error back in the equaliser's frame: e * e^{+j eq_phase}, Q12, halved
        (>> 16 instead of >> 15) so that the products below fit. */
     u_re = (e_re * c - e_im * s) >> 16;
     u_im = (e_im * c + e_re * s) >> 16;
+    /* c += mu u conj(x). Each coefficient must stay within +-2^30: the loop
+       ORs c + 2^30 (as unsigned) of every result, which stays at or below
+       2^31 only if every one is in range (any out of range sets a bit above
+       2^31 or exceeds it); only then does a second pass clamp them. */
     while (pr < pr_end) {
         uint32_t w = *x++;
         int32_t xr = LOW16(w);
         int32_t xi = HIGH16(w);
+        int32_t nr = *pr + ((u_re * xr + u_im * xi) >> sh);
+        int32_t ni = *pi + ((u_im * xr - u_re * xi) >> sh);
 
-        /* c += mu u conj(x) */
-        *pr = clamp_coeff(*pr + ((u_re * xr + u_im * xi) >> sh));
-        *pi = clamp_coeff(*pi + ((u_im * xr - u_re * xi) >> sh));
-        pr++;
-        pi++;
+        *pr++ = nr;
+        *pi++ = ni;
+        range |= ((uint32_t) nr + (1u << 30)) | ((uint32_t) ni + (1u << 30));
     }
+    if (range > (1u << 31)) {
+        for (k = 0; k < QAM_RX_EQ_LEN; k++) {
+            m->c_re[k] = clamp_coeff(m->c_re[k]);
+            m->c_im[k] = clamp_coeff(m->c_im[k]);
+        }
+    }
+}
+
+int32_t qam_rx_adapt(qam_rx_t *m, qam_point_t y, qam_point_t d, int mu_shift, int32_t pll_mul)
+{
+    int32_t e_re = fx_sat16((int32_t) d.re - y.re);     /* Q12, rotated frame */
+    int32_t e_im = fx_sat16((int32_t) d.im - y.im);
+    int32_t pe;
+
+    lms_update(m, e_re, e_im, mu_shift);
 
     /* Phase error Im{y conj(d)}: each product Q24 >> 8 -> Q16, about
        |d|^2 x angle (rad); clamped to +-2^21 so that x pll_mul (at most 1023)

@@ -23,7 +23,7 @@ extern const int16_t qam_level_q15[64];
  * A symbol is due at each sample n where (STEP n) mod PHASES < STEP.
  */
 #define QAM_SYM_Q 12      /* constellation co-ordinates are Q12 */
-#define QAM_TX_BB_SHIFT 14 /* Q12 x Q14 sum -> Q12 baseband */
+#define QAM_TX_BB_SHIFT 14 /* Q12 x Q14 sum -> Q12 passband */
 #define QAM_TX_GAIN_Q 13  /* modulator gains below are Q13 */
 #define QAM_TX_V29_PHASES 10  /* 2400 Bd: 10 phases, step 3 per sample */
 #define QAM_TX_V29_STEP 3

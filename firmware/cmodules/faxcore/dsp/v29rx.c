@@ -99,26 +99,51 @@ static int descramble(v29_rx_state_t *s, int in)
     return out;
 }
 
-/* Nearest constellation point (index into v29_points). */
+/*
+ * Candidates for the nearest point once y is turned into the sector
+ * re >= |im| (V.29 Figure 1 is symmetric under quarter turns): by reflection
+ * about the axes and diagonals, every other point is at least as far as one of
+ * these. [im < 0][k]; 7200 bit/s uses the first two (the inner ring).
+ */
+static const uint8_t v29_sector_points[2][4] = {{0, 1, 8, 9}, {0, 7, 8, 15}};
+
+/* Nearest point (index into v29_points) to y. */
 static int slice(const v29_rx_state_t *s, qam_point_t y)
 {
-    int n = (s->bit_rate == 9600) ? 16 : 8;
+    int n = (s->bit_rate == 9600) ? 4 : 2;
+    int32_t re = y.re;
+    int32_t im = y.im;
+    int32_t t;
+    int quarter;
+    const uint8_t *cand;
     int best = 0;
     int32_t best_d = 0x7FFFFFFF;
     int i;
 
+    /* Turn y by -90 degrees (multiply by -j) until re >= |im|. */
+    for (quarter = 0; quarter < 3; quarter++) {
+        if (re >= im && re >= -im) {
+            break;
+        }
+        t = re;
+        re = im;
+        im = -t;
+    }
+    cand = v29_sector_points[im < 0];
     for (i = 0; i < n; i++) {
+        const qam_point_t *p = &v29_points[cand[i]];
         /* Differences in Q12 >> 2 (Q10) so that the squares fit. */
-        int32_t dr = ((int32_t) y.re - v29_points[i].re) >> 2;
-        int32_t di = ((int32_t) y.im - v29_points[i].im) >> 2;
+        int32_t dr = (re - p->re) >> 2;
+        int32_t di = (im - p->im) >> 2;
         int32_t d = dr * dr + di * di;
 
         if (d < best_d) {
             best_d = d;
-            best = i;
+            best = cand[i];
         }
     }
-    return best;
+    /* Turn the decision back: a quarter turn is two 45 degree steps, same ring. */
+    return (best & 8) | ((best + 2 * quarter) & 7);
 }
 
 /* Decode one data symbol to bits; output them when out is set. */

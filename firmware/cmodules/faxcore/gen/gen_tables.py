@@ -11,13 +11,18 @@ Only the standard library is used (math), so the script runs on any host Python.
 
 Tables:
 - qam_sin_q15: one period of sine, 256 steps plus a guard entry, Q15, for the
-  direct digital synthesiser (linear interpolation between entries).
+  direct digital synthesiser (linear interpolation between entries; the
+  receivers' phase rotation after the equaliser).
+- qam_carrier_q15: sine in 1/80 turn steps (100 Hz per sample at 8 kHz) plus a
+  quarter turn for the cosine, Q15: the receivers' exact carrier mixer.
 - qam_level_q15: amplitude ratio 10^(-k/20) for k = 0..QAM_LEVEL_STEPS-1 dB, Q15.
-- root-raised-cosine transmit pulse shapers, one polyphase set per symbol rate,
-  Q14 with the pulse peak (t = 0) at 1.0, laid out [phase][tap]; tap i weighs
-  the i-th newest symbol, phase p is the time p/P symbols after that symbol.
-- qam_rx_*: receive root-raised-cosine filters (same layout, more phases) and
-  the per-rate gain that takes the modulator output to 0 dBm0.
+- qam_tx_mod_*: transmit modulators, one per symbol rate: the root-raised-cosine
+  pulse shaper (polyphase, Q14, peak 1.0; tap i weighs the i-th newest symbol,
+  phase p is the time p/P symbols after it) times the carrier, for each sample
+  of the period after which shaper phase and carrier phase both repeat, packed
+  (h cos, h sin) per tap, oldest symbol first; and the per-rate gain that takes
+  the modulator output to 0 dBm0.
+- qam_rx_*: receive root-raised-cosine filters ([phase][tap], int32 values Q15).
 """
 import math
 import os
@@ -272,7 +277,7 @@ def main():
     h.append(" * A symbol is due at each sample n where (STEP n) mod PHASES < STEP.")
     h.append(" */")
     h.append("#define QAM_SYM_Q %d      /* constellation co-ordinates are Q%d */" % (SYM_Q, SYM_Q))
-    h.append("#define QAM_TX_BB_SHIFT %d /* Q%d x Q%d sum -> Q%d baseband */" % (
+    h.append("#define QAM_TX_BB_SHIFT %d /* Q%d x Q%d sum -> Q%d passband */" % (
         BB_SHIFT, SYM_Q, RRC_Q, SYM_Q + RRC_Q - BB_SHIFT))
     h.append("#define QAM_TX_GAIN_Q %d  /* modulator gains below are Q%d */" % (GAIN_Q, GAIN_Q))
     shapes = {}
@@ -280,7 +285,6 @@ def main():
         rows = shaper(beta, phases, span)
         rows_q = [[q(v, RRC_Q) for v in row] for row in rows]
         shapes[name] = (rows_q, phases)
-        flat = [v for row in rows_q for v in row]
         # Overflow check of the Q26 accumulator: largest symbol co-ordinate 5.0 (V.29).
         worst = max(sum(abs(v) for v in row) for row in rows_q) * 5 * (1 << SYM_Q)
         assert worst < 2 ** 31, name
