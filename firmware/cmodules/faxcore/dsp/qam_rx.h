@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include "fxcommon.h"
 #include "qam_tx.h"
+#include "qam_tables.h"
 
 #define QAM_RX_MAX_TAPS     41      /* longest receive filter, samples */
 #define QAM_RX_EQ_LEN       17      /* equaliser taps, T/2 spaced */
@@ -138,5 +139,38 @@ int qam_rx_level_dbm0(const qam_rx_t *m);
 
 /* 10 log10(sig / err) in dB, 0..49. */
 int qam_rx_snr_db(int32_t sig, int32_t err);
+
+/* Carrier detection with hysteresis, the same for every QAM receiver (V.27ter,
+   V.29, V.17). On when the mean-square input rises above QAM_POWER_ON_DBM0; off
+   below QAM_POWER_OFF_DBM0 or, once `trained`, 9 dB below the level at the end of
+   training (`power_ref`; >> 3 is -9 dB), so that loss is seen through line noise
+   above -48 dBm0. After such a loss a new carrier must come 6 dB (>> 2) above the
+   level it was lost at (`*floor`), until the line falls quiet. `*on` is the
+   receiver's carrier flag. Returns QAM_CARRIER_UP/DOWN on a change, else 0. */
+#define QAM_CARRIER_UP      1
+#define QAM_CARRIER_DOWN    2
+
+static inline int qam_rx_carrier(const qam_rx_t *dem, int *on, int32_t *floor,
+                                 int32_t power_ref, int trained)
+{
+    int32_t p = dem->power << 1;    /* mean square input */
+
+    if (!*on) {
+        if (p < QAM_POWER_OFF_DBM0) {
+            *floor = 0;
+        }
+        if (p > QAM_POWER_ON_DBM0 && (dem->power >> 2) > *floor) {
+            *on = 1;
+            return QAM_CARRIER_UP;
+        }
+        return 0;
+    }
+    if (p < QAM_POWER_OFF_DBM0 || (trained && dem->power < (power_ref >> 3))) {
+        *floor = (p < QAM_POWER_OFF_DBM0) ? 0 : dem->power;
+        *on = 0;
+        return QAM_CARRIER_DOWN;
+    }
+    return 0;
+}
 
 #endif

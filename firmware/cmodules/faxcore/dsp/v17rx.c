@@ -638,26 +638,19 @@ void v17_rx(v17_rx_state_t *s, const int16_t amp[], int len)
 
     for (i = 0; i < len; i++) {
         int sym = qam_rx_sample(&s->dem, amp[i]);
-        int32_t p = s->dem.power << 1;  /* mean square input */
+        int change = qam_rx_carrier(&s->dem, &s->carrier_on, &s->power_floor, s->power_ref,
+                                    s->state >= V17_RX_SEG4);
 
-        if (!s->carrier_on) {
-            /* As V.29 (v29rx.c): after a loss seen relative to the trained
-               level, a new carrier must come 6 dB above the level at which
-               it was lost, until the line falls quiet. */
-            if (p < QAM_POWER_OFF_DBM0) {
-                s->power_floor = 0;
-            }
-            if (p > QAM_POWER_ON_DBM0 && (s->dem.power >> 2) > s->power_floor) {
-                carrier_up(s);
-            }
+        if (change == QAM_CARRIER_UP) {
+            carrier_up(s);
             continue;
         }
-        if (p < QAM_POWER_OFF_DBM0
-            || (s->state >= V17_RX_SEG4 && s->dem.power < (s->power_ref >> 3))) {
-            s->power_floor = (p < QAM_POWER_OFF_DBM0) ? 0 : s->dem.power;
-            s->carrier_on = 0;
+        if (change == QAM_CARRIER_DOWN) {
             s->put_bit(s->user, FX_STATUS_CARRIER_DOWN);
             set_state(s, V17_RX_IDLE);
+            continue;
+        }
+        if (!s->carrier_on) {
             continue;
         }
         if (sym) {
