@@ -16,7 +16,7 @@ import pytest
 import faxmodem
 import spandsp_peer
 from picofax.modemlink import (count_errors, data_start, event_names,
-                               random_bits, run_link)
+                               random_bits, run_link, run_link_stats)
 from picofax.line import Channel
 from picofax.modemlink import impaired_line as line
 
@@ -57,19 +57,14 @@ def test_spandsp_into_rx(rate, level_dbm0, ppm):
     bits = random_bits(DATA_BITS, seed=rate - ppm)
     tx = spandsp_peer.ModemTx("v17", rate, True, level_dbm0=level_dbm0)
     rx = faxmodem.RawRx(faxmodem.V17, rate)
-    stats = []
 
-    def snapshot(count):
-        if not stats and count > len(bits) // 2:
-            stats.append(rx.stats())
-
-    got = run_link(tx, rx, bits, line(level_dbm0, ppm), snapshot)
+    got, mid = run_link_stats(tx, rx, bits, line(level_dbm0, ppm))
 
     assert count_errors(bits, got) == 0
     assert event_names(rx) == ["carrier_up", "training_ok", "carrier_down"]
-    assert abs(stats[0]["level_dbm0"] - level_dbm0) <= 2
+    assert abs(mid["level_dbm0"] - level_dbm0) <= 2
     # 30 dB over 0-4 kHz; band-pass and receive filter leave less noise in band.
-    assert 22 <= stats[0]["snr_db"] <= 40
+    assert 22 <= mid["snr_db"] <= 40
 
 
 def tcf_then_image(tx_factory, rx, rate, level_dbm0, ppm, restart=None):

@@ -63,6 +63,19 @@ def run_link(tx, receivers, bits, channel, on_block=None, tail_blocks=TAIL_BLOCK
     return out[0] if single else out
 
 
+def run_link_stats(tx, rx, bits, channel):
+    """run_link into one receiver that also has stats(); returns the received bits and
+    the receiver's stats() taken once half the bits are in (mid-page)."""
+    stats = []
+
+    def snapshot(count):
+        if not stats and count > len(bits) // 2:
+            stats.append(rx.stats())
+
+    got = run_link(tx, rx, bits, channel, snapshot)
+    return got, (stats[0] if stats else {})
+
+
 def data_start(sent, got):
     """Offset in `got` where the first SYNC_BITS of `sent` appear, or None."""
     if len(got) < SYNC_BITS:
