@@ -475,3 +475,14 @@ def test_no_answer_ends_with_timeout_after_60_s():
     assert (result["completion_code"], result["completion_text"]) == (
         2, "Timed out waiting for initial communication")
     assert abs(n - 60 * FS_HZ) <= BLOCK
+
+
+def test_every_receiver_refuses_an_odd_byte_count():
+    # int16 samples come in whole: one shared check in the binding (peer_get_samples).
+    receivers = [sp.ModemRx("v29", 9600), sp.HdlcV21Rx(),
+                 sp.ToneRx("ced"), sp.FaxTerminal(calling=False)]
+
+    for rx in receivers:
+        with pytest.raises(ValueError, match="even byte count"):
+            rx.rx(b"\x00\x00\x00")
+        rx.rx(b"\x00\x00" * 160)  # and whole samples still go in

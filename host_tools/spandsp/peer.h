@@ -45,6 +45,9 @@ PyObject *peer_list_drain(PyObject **list);           /* returns old list, insta
 
 /* Samples helpers: output a zeroed bytes object of n samples and its int16 view. */
 PyObject *peer_new_samples(Py_ssize_t n, int16_t **amp);
+/* Input: an int16 sample buffer from any bytes-like object; 0, or -1 with an exception
+   set (an odd byte count is refused). Release the view with PyBuffer_Release. */
+int peer_get_samples(PyObject *arg, Py_buffer *view, const int16_t **amp, Py_ssize_t *n);
 
 /* Map a 0.0.6 signal status code to our event name, or NULL when not reported. */
 const char *peer_status_name(int status);

@@ -338,16 +338,9 @@ static PyObject *FaxTerminal_rx(FaxTerminalObject *self, PyObject *arg)
     Py_ssize_t n;
     Py_ssize_t done = 0;
 
-    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) {
+    if (peer_get_samples(arg, &view, &amp, &n) < 0) {
         return NULL;
     }
-    if (view.len % 2 != 0) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_ValueError, "samples must be int16 (even byte count)");
-        return NULL;
-    }
-    amp = view.buf;
-    n = view.len / 2;
     current_terminal = self;
     while (done < n && !self->failed) {
         int len = (n - done > TX_CHUNK_SAMPLES) ? TX_CHUNK_SAMPLES : (int) (n - done);

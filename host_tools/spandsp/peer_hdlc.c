@@ -295,16 +295,9 @@ static PyObject *HdlcV21Rx_rx(HdlcV21RxObject *self, PyObject *arg)
     Py_ssize_t n;
     Py_ssize_t i;
 
-    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) {
+    if (peer_get_samples(arg, &view, &amp, &n) < 0) {
         return NULL;
     }
-    if (view.len % 2 != 0) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_ValueError, "samples must be int16 (even byte count)");
-        return NULL;
-    }
-    amp = view.buf;
-    n = view.len / 2;
     for (i = 0; i < n && !self->failed; i++) {
         fsk_rx(self->fsk, amp + i, 1);
         self->sample_index++;

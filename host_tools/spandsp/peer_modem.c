@@ -413,16 +413,9 @@ static PyObject *ModemRx_rx(ModemRxObject *self, PyObject *arg)
     Py_ssize_t n;
     Py_ssize_t i;
 
-    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) {
+    if (peer_get_samples(arg, &view, &amp, &n) < 0) {
         return NULL;
     }
-    if (view.len % 2 != 0) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_ValueError, "samples must be int16 (even byte count)");
-        return NULL;
-    }
-    amp = view.buf;
-    n = view.len / 2;
     /* One sample per call so that each event carries the exact sample index. */
     for (i = 0; i < n && !self->failed; i++) {
         switch (self->kind) {

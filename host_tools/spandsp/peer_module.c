@@ -116,6 +116,21 @@ PyObject *peer_new_samples(Py_ssize_t n, int16_t **amp)
     return out;
 }
 
+int peer_get_samples(PyObject *arg, Py_buffer *view, const int16_t **amp, Py_ssize_t *n)
+{
+    if (PyObject_GetBuffer(arg, view, PyBUF_SIMPLE) < 0) {
+        return -1;
+    }
+    if (view->len % 2 != 0) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_ValueError, "samples must be int16 (even byte count)");
+        return -1;
+    }
+    *amp = view->buf;
+    *n = view->len / 2;
+    return 0;
+}
+
 const char *peer_status_name(int status)
 {
     switch (status) {

@@ -217,16 +217,9 @@ static PyObject *ToneRx_rx(ToneRxObject *self, PyObject *arg)
     Py_ssize_t i;
     int d;
 
-    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) {
+    if (peer_get_samples(arg, &view, &amp, &n) < 0) {
         return NULL;
     }
-    if (view.len % 2 != 0) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_ValueError, "samples must be int16 (even byte count)");
-        return NULL;
-    }
-    amp = view.buf;
-    n = view.len / 2;
     for (i = 0; i < n && !self->failed; i++) {
         for (d = 0; d < self->ndet; d++) {
             modem_connect_tones_rx(self->det[d], amp + i, 1);
