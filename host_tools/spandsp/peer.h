@@ -45,6 +45,11 @@ PyObject *peer_list_drain(PyObject **list);           /* returns old list, insta
 
 /* Samples helpers: output a zeroed bytes object of n samples and its int16 view. */
 PyObject *peer_new_samples(Py_ssize_t n, int16_t **amp);
+/* Output of a transmitter: exactly n samples as bytes, made by gen(state, amp, len)
+   until it returns short (SpanDSP's transmitters do once their turn-off is complete);
+   then *finished is set and the rest stays silence. */
+typedef int (*peer_gen_t)(void *state, int16_t amp[], int len);
+PyObject *peer_tx_samples(PyObject *arg, peer_gen_t gen, void *state, int *finished);
 /* Input: an int16 sample buffer from any bytes-like object; 0, or -1 with an exception
    set (an odd byte count is refused). Release the view with PyBuffer_Release. */
 int peer_get_samples(PyObject *arg, Py_buffer *view, const int16_t **amp, Py_ssize_t *n);

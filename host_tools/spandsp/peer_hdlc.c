@@ -143,30 +143,14 @@ static PyObject *HdlcV21Tx_frame(HdlcV21TxObject *self, PyObject *args, PyObject
     Py_RETURN_NONE;
 }
 
+static int hdlc_fsk_gen(void *state, int16_t amp[], int len)
+{
+    return fsk_tx((fsk_tx_state_t *) state, amp, len);
+}
+
 static PyObject *HdlcV21Tx_tx(HdlcV21TxObject *self, PyObject *arg)
 {
-    Py_ssize_t n = PyLong_AsSsize_t(arg);
-    int16_t *amp;
-    PyObject *out;
-    Py_ssize_t done = 0;
-
-    if (n == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    out = peer_new_samples(n, &amp);
-    if (out == NULL) {
-        return NULL;
-    }
-    while (!self->finished && done < n) {
-        int want = (n - done > 4096) ? 4096 : (int) (n - done);
-        int got = fsk_tx(self->fsk, amp + done, want);
-
-        done += got;
-        if (got < want) {
-            self->finished = 1;
-        }
-    }
-    return out;
+    return peer_tx_samples(arg, hdlc_fsk_gen, self->fsk, &self->finished);
 }
 
 static PyObject *HdlcV21Tx_get_finished(HdlcV21TxObject *self, void *closure)

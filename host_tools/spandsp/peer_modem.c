@@ -226,31 +226,14 @@ static int modem_tx_run(ModemTxObject *self, int16_t *amp, int n)
     return 0;
 }
 
+static int modem_tx_gen(void *state, int16_t amp[], int len)
+{
+    return modem_tx_run((ModemTxObject *) state, amp, len);
+}
+
 static PyObject *ModemTx_tx(ModemTxObject *self, PyObject *arg)
 {
-    Py_ssize_t n = PyLong_AsSsize_t(arg);
-    int16_t *amp;
-    PyObject *out;
-    Py_ssize_t done = 0;
-
-    if (n == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    out = peer_new_samples(n, &amp);
-    if (out == NULL) {
-        return NULL;
-    }
-    while (!self->finished && done < n) {
-        int want = (n - done > 4096) ? 4096 : (int) (n - done);
-        int got = modem_tx_run(self, amp + done, want);
-
-        done += got;
-        if (got < want) {
-            /* SpanDSP's transmitters return short once their turn-off is complete. */
-            self->finished = 1;
-        }
-    }
-    return out;
+    return peer_tx_samples(arg, modem_tx_gen, self, &self->finished);
 }
 
 static PyObject *ModemTx_get_finished(ModemTxObject *self, void *closure)

@@ -116,6 +116,32 @@ PyObject *peer_new_samples(Py_ssize_t n, int16_t **amp)
     return out;
 }
 
+PyObject *peer_tx_samples(PyObject *arg, peer_gen_t gen, void *state, int *finished)
+{
+    Py_ssize_t n = PyLong_AsSsize_t(arg);
+    int16_t *amp;
+    PyObject *out;
+    Py_ssize_t done = 0;
+
+    if (n == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    out = peer_new_samples(n, &amp);
+    if (out == NULL) {
+        return NULL;
+    }
+    while (!*finished && done < n) {
+        int want = (n - done > 4096) ? 4096 : (int) (n - done);
+        int got = gen(state, amp + done, want);
+
+        done += got;
+        if (got < want) {
+            *finished = 1;
+        }
+    }
+    return out;
+}
+
 int peer_get_samples(PyObject *arg, Py_buffer *view, const int16_t **amp, Py_ssize_t *n)
 {
     if (PyObject_GetBuffer(arg, view, PyBUF_SIMPLE) < 0) {

@@ -57,30 +57,14 @@ static void ToneTx_dealloc(ToneTxObject *self)
     Py_TYPE(self)->tp_free((PyObject *) self);
 }
 
+static int tone_tx_gen(void *state, int16_t amp[], int len)
+{
+    return modem_connect_tones_tx((modem_connect_tones_tx_state_t *) state, amp, len);
+}
+
 static PyObject *ToneTx_tx(ToneTxObject *self, PyObject *arg)
 {
-    Py_ssize_t n = PyLong_AsSsize_t(arg);
-    int16_t *amp;
-    PyObject *out;
-    Py_ssize_t done = 0;
-
-    if (n == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    out = peer_new_samples(n, &amp);
-    if (out == NULL) {
-        return NULL;
-    }
-    while (!self->finished && done < n) {
-        int want = (n - done > 4096) ? 4096 : (int) (n - done);
-        int got = modem_connect_tones_tx(self->tone, amp + done, want);
-
-        done += got;
-        if (got < want) {
-            self->finished = 1;
-        }
-    }
-    return out;
+    return peer_tx_samples(arg, tone_tx_gen, self->tone, &self->finished);
 }
 
 static PyObject *ToneTx_get_finished(ToneTxObject *self, void *closure)
