@@ -356,7 +356,14 @@ _FUZZ = _fuzz_inputs()
 def test_damaged_files_fail_only_with_media_error(tmp_path, name, cuts, truncate):
     # Any damage (overwritten octets, a cut) either still decodes or raises
     # MediaError: never another exception, and never a page file left behind.
-    data = bytearray(_FUZZ[name])
+    check_damaged_file(tmp_path, name, _FUZZ[name], cuts, truncate)
+
+
+def check_damaged_file(tmp_path, name, original, cuts, truncate):
+    """Damage `original` (overwritten octets at `cuts`, a cut at `truncate` one time in
+    three) and prepare it: it still decodes, or it raises MediaError with a media code
+    and leaves no page file. Shared with the PDF tests."""
+    data = bytearray(original)
     for pos, val in cuts:
         data[pos % len(data)] = val
     if truncate % 3 == 0:

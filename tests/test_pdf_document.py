@@ -3,7 +3,6 @@ is compared pel for pel with an independent decoding: Pillow (libtiff) decoding 
 same CCITT data wrapped in a TIFF, or pypdfium2 rendering the PDF at the image's own
 resolution; both are scaled to the fax page by test_document's numpy rule."""
 import io
-import os
 import re
 import struct
 import zlib
@@ -13,10 +12,12 @@ import pypdfium2 as pdfium
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from test_document import check_damaged_file
 from PIL import Image
 
 from faxbox import document, spool
-from faxbox.document import Limits, MediaError
+from faxbox.document import Limits
 from fw.test_pdf import build_pdf, draw
 from test_document import bilevel, expect_error, expect_size, read_page, scale, text_like
 
@@ -260,26 +261,7 @@ _FUZZ = _fuzz_inputs()
     st.tuples(st.integers(0, 10 ** 6), st.integers(0, 255)), min_size=1, max_size=6),
     truncate=st.integers(0, 10 ** 6))
 def test_damaged_pdfs_fail_only_with_media_error(tmp_path, name, cuts, truncate):
-    data = bytearray(_FUZZ[name])
-    for pos, val in cuts:
-        data[pos % len(data)] = val
-    if truncate % 3 == 0:
-        data = data[:truncate % len(data)]
-    path = tmp_path / ("f-" + name)
-    path.write_bytes(bytes(data))
-    spool_dir = tmp_path / "fuzz"
-    spool_dir.mkdir(exist_ok=True)
-    for f in os.listdir(spool_dir):
-        os.remove(spool_dir / f)
-
-    try:
-        n = document.prepare(str(path), str(spool_dir), "standard",
-                             Limits(max_decoded=4 * 1024 * 1024))
-    except MediaError as e:
-        assert e.code in (12300, 39007, 39001)
-        assert os.listdir(spool_dir) == []
-    else:
-        assert len(os.listdir(spool_dir)) == n
+    check_damaged_file(tmp_path, name, _FUZZ[name], cuts, truncate)
 
 
 def test_decompression_limit(tmp_path):
