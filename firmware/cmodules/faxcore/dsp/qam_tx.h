@@ -59,4 +59,23 @@ typedef int (*qam_tx_next_t)(void *user, qam_point_t *p);
  */
 int qam_tx_block(qam_tx_t *m, int16_t amp[], int max_len, qam_tx_next_t next, void *user);
 
+/* The next data bit a QAM transmitter sends: from get_bit() while `in_data`, binary
+   ones before (training, the segments of ones) and once get_bit() has returned
+   FX_BIT_END (then *data_ended is set and stays set: the turn-off sends ones). */
+static inline int qam_tx_data_bit(fx_get_bit_t get_bit, void *user, uint8_t *data_ended,
+                                  int in_data)
+{
+    int bit;
+
+    if (*data_ended || !in_data) {
+        return 1;
+    }
+    bit = get_bit(user);
+    if (bit == FX_BIT_END) {
+        *data_ended = 1;
+        return 1;
+    }
+    return bit & 1;
+}
+
 #endif

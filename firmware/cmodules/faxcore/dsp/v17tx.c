@@ -78,17 +78,7 @@ static int scramble(v17_tx_state_t *s, int bit)
 /* Next data bit; ones in segment 4, in the turn-off and once the data has ended. */
 static int next_bit(v17_tx_state_t *s)
 {
-    int bit;
-
-    if (s->data_ended || s->stage != V17_TX_DATA) {
-        return 1;
-    }
-    bit = s->get_bit(s->user);
-    if (bit == FX_BIT_END) {
-        s->data_ended = 1;
-        return 1;
-    }
-    return bit & 1;
+    return qam_tx_data_bit(s->get_bit, s->user, &s->data_ended, s->stage == V17_TX_DATA);
 }
 
 /* One trellis-coded symbol: the first bit is Q1. */

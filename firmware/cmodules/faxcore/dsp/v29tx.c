@@ -64,17 +64,7 @@ static void set_stage(v29_tx_state_t *s, int stage, int symbols)
 /* Next data bit; binary ones in segment 4 and once the data has ended. */
 static int next_bit(v29_tx_state_t *s)
 {
-    int bit;
-
-    if (s->data_ended || s->stage != V29_TX_DATA) {
-        return 1;
-    }
-    bit = s->get_bit(s->user);
-    if (bit == FX_BIT_END) {
-        s->data_ended = 1;
-        return 1;
-    }
-    return bit & 1;
+    return qam_tx_data_bit(s->get_bit, s->user, &s->data_ended, s->stage == V29_TX_DATA);
 }
 
 /* Self-synchronising scrambler 1 + x^-18 + x^-23 (V.29, scrambler clause). */
