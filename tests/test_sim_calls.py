@@ -10,66 +10,29 @@ Ttl=1 (minute): busy and no-answer would otherwise be redialled after 180/300 s
 import glob
 import os
 import re
-import secrets
 
 import pytest
-import requests
 
-from picofax import demo
-
-FINAL = ("delivered", "failed", "busy", "no-answer", "canceled")
+from simrig import SimRig
 
 
-class Rig:
-    """The box (`picofax sim` in its own process) wired to one kind of far end, a
-    media server and a callback receiver (the pattern of tests/test_e2e_sim.py)."""
+
+class Rig(SimRig):
+    """The box wired to one kind of far end (tests/simrig.py), sending one page:
+    1728 x 100 pels with a black bar across the middle (PBM, P4)."""
 
     def __init__(self, tmp_path, far, country=None):
-        self.sid_acct = "AC" + secrets.token_hex(16)
-        self.token = secrets.token_hex(16)
-        self.media_dir = tmp_path / "media"
-        self.media_dir.mkdir()
-        self.media_srv, self.media_base = demo.serve_media(str(self.media_dir))
-        self.cb = demo.CallbackReceiver(self.token)
-        self.rx_dir = str(tmp_path / "received")
-        self.box = demo.BoxProcess(str(tmp_path / "data"), self.rx_dir,
-                                   self.sid_acct, self.token, far=far, noise_dbm0=-55.0,
-                                   log_path=str(tmp_path / "box.log"), country=country)
-        # One page, 1728 x 100 pels, a black bar across the middle (PBM, P4).
+        super().__init__(tmp_path, far, noise_dbm0=-55.0, country=country)
         row_white = bytes(216)
         row_black = bytes([0xFF]) * 216
         rows = [row_black if 40 <= i < 60 else row_white for i in range(100)]
         (self.media_dir / "page.pbm").write_bytes(b"P4\n1728 100\n" + b"".join(rows))
 
     def send(self, to="+15550123"):
-        data = {"To": to, "From": "+15550100", "StatusCallback": self.cb.url,
-                "MediaUrl": self.media_base + "/page.pbm", "Ttl": "1"}
-        r = requests.post(self.box.url + "/v1/Faxes", data=data,
-                          auth=(self.sid_acct, self.token), timeout=30)
-        assert r.status_code == 201, r.text
-        return r.json()
+        return super().send("page.pbm", To=to, Ttl="1")
 
     def callbacks_until_final(self, timeout_s=300):
-        got = []
-        while True:
-            params, ok = self.cb.q.get(timeout=timeout_s)
-            got.append((params, ok))
-            if params["FaxStatus"] in FINAL:
-                return got
-
-    def get(self, sid):
-        r = requests.get(self.box.url + "/v1/Faxes/" + sid, auth=(self.sid_acct, self.token),
-                         timeout=30)
-        assert r.status_code == 200
-        return r.json()
-
-    def log_lines(self, pattern):
-        return [ln for ln in self.box.lines if re.search(pattern, ln)]
-
-    def close(self):
-        self.box.stop()
-        self.cb.close()
-        self.media_srv.shutdown()
+        return super().callbacks_until_final(timeout_s)
 
 
 @pytest.fixture
